@@ -1,0 +1,92 @@
+"""Opening a store: URL resolution, SQLite pragmas, schema creation and migrations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.exc import DBAPIError, NoSuchModuleError
+
+from echoscope.errors import StoreError
+from echoscope.store import fts
+from echoscope.store.schema import metadata
+
+_MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def database_url(db: str | Path) -> str:
+    """A SQLAlchemy URL from what the analyst typed: a URL as it is, anything else is a SQLite file path."""
+    db = str(db)
+    if "://" in db:
+        return db
+    return f"sqlite:///{Path(db).expanduser()}"
+
+
+def _json_dumps(value: object) -> str:
+    return orjson.dumps(value).decode()
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets readers (search, the web UI) work while an ingest writes; NORMAL is durable in WAL mode
+    # except for the last commits on power loss, never corrupting. busy_timeout turns lock contention
+    # between processes into waiting instead of "database is locked".
+    cursor = dbapi_connection.cursor()
+    for pragma in (
+        "journal_mode=WAL",
+        "synchronous=NORMAL",
+        "foreign_keys=ON",
+        "busy_timeout=30000",
+        "cache_size=-65536",
+        "temp_store=MEMORY",
+    ):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+def create_store_engine(db: str | Path) -> Engine:
+    url = database_url(db)
+    try:
+        engine = create_engine(url, json_serializer=_json_dumps, json_deserializer=orjson.loads)
+    except (NoSuchModuleError, ModuleNotFoundError) as exc:
+        raise StoreError(
+            f"cannot open {url.split('://')[0]} databases: {exc}. "
+            "For PostgreSQL install the extra: pip install 'echoscope[postgres]'"
+        ) from exc
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _alembic_config(connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def prepare(engine: Engine) -> None:
+    """Create a new database from the schema, or migrate an existing one to the newest revision."""
+    try:
+        with engine.begin() as conn:
+            existing = set(inspect(conn).get_table_names())
+            config = _alembic_config(conn)
+            if "alembic_version" in existing:
+                command.upgrade(config, "head")
+            elif existing & set(metadata.tables):
+                raise StoreError(
+                    f"{engine.url.render_as_string(hide_password=True)} has echoscope tables but no "
+                    "migration record; it was not made by echoscope and will not be changed"
+                )
+            else:
+                metadata.create_all(conn)
+                fts.install(conn)
+                command.stamp(config, "head")
+    except DBAPIError as exc:
+        raise StoreError(
+            f"cannot open the store {engine.url.render_as_string(hide_password=True)}: "
+            f"{exc.orig}. If this is a damaged SQLite file, keep it as evidence and restore "
+            "from a backup; echoscope never repairs a database in place"
+        ) from exc

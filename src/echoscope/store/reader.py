@@ -1,0 +1,161 @@
+"""Reading posts back as the records every export shares (see DESIGN.md, output contract)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Iterator, Sequence
+
+from sqlalchemy import Connection, Join, Select, and_, func, select, tuple_
+
+from echoscope.model import TELEGRAM
+from echoscope.store.schema import channels, media, posts
+
+POST_COLUMNS = (
+    posts.c.pk,
+    posts.c.post_id,
+    posts.c.date,
+    posts.c.text,
+    posts.c.author,
+    posts.c.forwarded_from,
+    posts.c.forwarded_from_id,
+    posts.c.views,
+    posts.c.edited,
+    posts.c.version,
+    posts.c.content_sha256,
+    channels.c.platform,
+    channels.c.channel_id,
+    channels.c.username,
+    channels.c.title.label("channel_title"),
+    channels.c.affiliation,
+)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes (stored as UTC); PostgreSQL aware ones in its session zone."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def iso(value: datetime | None) -> str | None:
+    value = as_utc(value)
+    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+
+
+def permalink(platform: str, username: str | None, channel_id: str | None, post_id: int) -> str | None:
+    """The public link to a post: by username when known, else Telegram's private-channel form."""
+    if platform != TELEGRAM:
+        return None
+    if username:
+        return f"https://t.me/{username}/{post_id}"
+    if channel_id and channel_id.startswith("channel"):
+        return f"https://t.me/c/{channel_id.removeprefix('channel')}/{post_id}"
+    return None
+
+
+def posts_from() -> Join:
+    return posts.join(channels, channels.c.pk == posts.c.channel_pk)
+
+
+def posts_query() -> Select:
+    return select(*POST_COLUMNS).select_from(posts_from())
+
+
+def _media_by_post(conn: Connection, rows: Sequence) -> dict[int, list[dict]]:
+    found: dict[int, list[dict]] = defaultdict(list)
+    if not rows:
+        return found
+    query = (
+        select(media.c.post_pk, media.c.kind, media.c.status, media.c.sha256)
+        .where(tuple_(media.c.post_pk, media.c.version).in_([(row.pk, row.version) for row in rows]))
+        .order_by(media.c.post_pk, media.c.ordinal)
+    )
+    for item in conn.execute(query):
+        found[item.post_pk].append({"kind": item.kind, "status": item.status, "sha256": item.sha256})
+    return found
+
+
+def records(conn: Connection, rows: Sequence) -> list[dict]:
+    """Rows selected with POST_COLUMNS → export records, media attached in one query."""
+    attached = _media_by_post(conn, rows)
+    return [
+        {
+            "platform": row.platform,
+            "channel": row.username,
+            "channel_id": row.channel_id,
+            "post_id": row.post_id,
+            "date": iso(row.date),
+            "text": row.text,
+            "permalink": permalink(row.platform, row.username, row.channel_id, row.post_id),
+            "forwarded_from": row.forwarded_from,
+            "forwarded_from_id": row.forwarded_from_id,
+            "author": row.author,
+            "views": row.views,
+            "edited": iso(row.edited),
+            "media": attached.get(row.pk, []),
+            "channel_title": row.channel_title,
+            "affiliation": row.affiliation,
+            "version": row.version,
+            "content_sha256": row.content_sha256,
+        }
+        for row in rows
+    ]
+
+
+def iter_post_records(conn: Connection, page_size: int = 2000) -> Iterator[dict]:
+    """Every post, in store order, one page at a time (keyset pagination keeps memory flat)."""
+    last = 0
+    while True:
+        rows = conn.execute(posts_query().where(posts.c.pk > last).order_by(posts.c.pk).limit(page_size)).all()
+        if not rows:
+            return
+        yield from records(conn, rows)
+        last = rows[-1].pk
+
+
+def channel_stats(conn: Connection) -> list[dict]:
+    """Per channel: posts, first and last post date, media stored/total, registry affiliation."""
+    per_post = (
+        select(
+            posts.c.channel_pk,
+            func.count().label("posts"),
+            func.min(posts.c.date).label("first"),
+            func.max(posts.c.date).label("last"),
+        )
+        .group_by(posts.c.channel_pk)
+        .subquery()
+    )
+    current_media = (
+        select(
+            posts.c.channel_pk,
+            func.count().label("media"),
+            func.count().filter(media.c.status == "stored").label("media_stored"),
+        )
+        .select_from(posts.join(media, and_(media.c.post_pk == posts.c.pk, media.c.version == posts.c.version)))
+        .group_by(posts.c.channel_pk)
+        .subquery()
+    )
+    query = (
+        select(
+            channels.c.platform,
+            channels.c.channel_id,
+            channels.c.username,
+            channels.c.title,
+            channels.c.affiliation,
+            func.coalesce(per_post.c.posts, 0).label("posts"),
+            per_post.c.first,
+            per_post.c.last,
+            func.coalesce(current_media.c.media, 0).label("media"),
+            func.coalesce(current_media.c.media_stored, 0).label("media_stored"),
+        )
+        .select_from(
+            channels.outerjoin(per_post, per_post.c.channel_pk == channels.c.pk).outerjoin(
+                current_media, current_media.c.channel_pk == channels.c.pk
+            )
+        )
+        .order_by(func.coalesce(per_post.c.posts, 0).desc(), channels.c.channel_id)
+    )
+    return [
+        row._asdict() | {"first": iso(row.first), "last": iso(row.last)} for row in conn.execute(query)
+    ]

@@ -1,0 +1,233 @@
+"""Idempotent, versioned writes: the only code that adds or changes collected rows.
+
+Every function takes an open connection inside the caller's transaction, so one batch is one commit.
+A post is identified by (channel, post id); writing it again with the same content changes nothing,
+writing it with different content adds a version and an `edit` event, never overwriting the old one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Iterable, Sequence
+
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
+
+from echoscope.evidence import canonical_json, content_sha256, raw_record, sha256_hex
+from echoscope.model import Capture, Event, Post, SourceWarning
+from echoscope.store.schema import captures, events, media, post_versions, posts, warnings
+from echoscope.text.normalize import normalize
+
+
+@dataclass
+class WriteCounts:
+    new: int = 0
+    unchanged: int = 0
+    new_versions: int = 0
+
+    def add(self, other: "WriteCounts") -> None:
+        self.new += other.new
+        self.unchanged += other.unchanged
+        self.new_versions += other.new_versions
+
+
+def utc(value: datetime | None) -> datetime | None:
+    return value.astimezone(UTC) if value is not None else None
+
+
+def add_capture(conn: Connection, capture: Capture, operator: str | None) -> int:
+    """The capture's key; the same bytes read again by the same source reuse the first capture."""
+    key = conn.execute(
+        select(captures.c.pk).where(captures.c.source == capture.source, captures.c.sha256 == capture.sha256)
+    ).scalar()
+    if key is not None:
+        return key
+    row = asdict(capture) | {"collected_at": utc(capture.collected_at), "operator": operator}
+    return conn.execute(insert(captures).values(row).returning(captures.c.pk)).scalar_one()
+
+
+def _post_row(post: Post, channel_pk: int, version: int, content_sha: str) -> dict:
+    return {
+        "channel_pk": channel_pk,
+        "post_id": post.post_id,
+        "date": utc(post.date),
+        "text": post.text,
+        "text_norm": normalize(post.text),
+        "entities": [asdict(e) for e in post.entities] if post.entities else None,
+        "author": post.author,
+        "sender_id": post.sender_id,
+        "sender_name": post.sender_name,
+        "forwarded_from": post.forwarded_from,
+        "forwarded_from_id": post.forwarded_from_id,
+        "forwarded_post_id": post.forwarded_post_id,
+        "reply_to": post.reply_to,
+        "reply_to_peer": post.reply_to_peer,
+        "edited": utc(post.edited),
+        "views": post.views,
+        "forwards": post.forwards,
+        "reactions": [asdict(r) for r in post.reactions] if post.reactions is not None else None,
+        "extra": post.extra or None,
+        "version": version,
+        "content_sha256": content_sha,
+    }
+
+
+def _version_rows(post_pk: int, post: Post, version: int, content_sha: str, capture_pk: int):
+    raw, raw_sha = raw_record(post)
+    version_row = {
+        "post_pk": post_pk,
+        "version": version,
+        "capture_pk": capture_pk,
+        "content_sha256": content_sha,
+        "raw": raw,
+        "raw_sha256": raw_sha,
+        "edited": utc(post.edited),
+    }
+    media_rows = [
+        asdict(item) | {"post_pk": post_pk, "version": version, "ordinal": ordinal}
+        for ordinal, item in enumerate(post.media)
+    ]
+    return version_row, media_rows
+
+
+def _unique_by_post_id(batch: Sequence[Post]) -> tuple[list[Post], list[Post]]:
+    """Split a batch so that no post id repeats in the first part (a repeat is a later state)."""
+    seen: set[int] = set()
+    first, later = [], []
+    for post in batch:
+        (later if post.post_id in seen else first).append(post)
+        seen.add(post.post_id)
+    return first, later
+
+
+def write_posts(conn: Connection, channel_pk: int, batch: Sequence[Post], capture_pk: int) -> WriteCounts:
+    counts = WriteCounts()
+    while batch:
+        unique, batch = _unique_by_post_id(batch)
+        counts.add(_write_unique_posts(conn, channel_pk, unique, capture_pk))
+    return counts
+
+
+def _write_unique_posts(conn: Connection, channel_pk: int, batch: list[Post], capture_pk: int) -> WriteCounts:
+    hashed = [(post, content_sha256(post)) for post in batch]
+    known = {
+        row.post_id: row
+        for row in conn.execute(
+            select(posts.c.post_id, posts.c.pk, posts.c.version, posts.c.content_sha256).where(
+                posts.c.channel_pk == channel_pk, posts.c.post_id.in_([p.post_id for p in batch])
+            )
+        )
+    }
+    fresh = [(post, sha) for post, sha in hashed if post.post_id not in known]
+    changed = [(post, sha) for post, sha in hashed if post.post_id in known and known[post.post_id].content_sha256 != sha]
+    counts = WriteCounts(new=len(fresh), unchanged=len(batch) - len(fresh) - len(changed), new_versions=len(changed))
+
+    if fresh:
+        conn.execute(insert(posts), [_post_row(post, channel_pk, 1, sha) for post, sha in fresh])
+        keys = dict(
+            conn.execute(
+                select(posts.c.post_id, posts.c.pk).where(
+                    posts.c.channel_pk == channel_pk, posts.c.post_id.in_([p.post_id for p, _ in fresh])
+                )
+            ).all()
+        )
+    versions_to_write = [(keys[post.post_id], post, 1, sha) for post, sha in fresh]
+
+    if changed:
+        updates = []
+        for post, sha in changed:
+            old = known[post.post_id]
+            versions_to_write.append((old.pk, post, old.version + 1, sha))
+            updates.append(_post_row(post, channel_pk, old.version + 1, sha) | {"target_pk": old.pk})
+        conn.execute(update(posts).where(posts.c.pk == bindparam("target_pk")), updates)
+        write_events(conn, channel_pk, [_edit_event(post, known[post.post_id], sha) for post, sha in changed], capture_pk)
+
+    version_rows, media_rows = [], []
+    for post_pk, post, version, sha in versions_to_write:
+        version_row, rows = _version_rows(post_pk, post, version, sha, capture_pk)
+        version_rows.append(version_row)
+        media_rows.extend(rows)
+    if version_rows:
+        conn.execute(insert(post_versions), version_rows)
+    if media_rows:
+        conn.execute(insert(media), media_rows)
+    return counts
+
+
+def _edit_event(post: Post, old, new_sha: str) -> Event:
+    return Event(
+        platform=post.platform,
+        channel_id=post.channel_id,
+        kind="edit",
+        post_id=post.post_id,
+        date=post.edited,
+        raw={
+            "from_version": old.version,
+            "to_version": old.version + 1,
+            "content_sha256_before": old.content_sha256,
+            "content_sha256_after": new_sha,
+        },
+    )
+
+
+def _missing_rows(conn: Connection, table: Table, key_columns: Sequence[str], rows: list[dict]) -> list[dict]:
+    """The rows whose unique key is not stored yet (and not repeated earlier in `rows`)."""
+    if not rows:
+        return []
+    first = key_columns[0]
+    stored = {
+        tuple(row)
+        for row in conn.execute(
+            select(*(table.c[name] for name in key_columns)).where(
+                table.c[first].in_({row[first] for row in rows})
+            )
+        )
+    }
+    fresh = []
+    for row in rows:
+        key = tuple(row[name] for name in key_columns)
+        if key not in stored:
+            stored.add(key)
+            fresh.append(row)
+    return fresh
+
+
+def write_events(conn: Connection, channel_pk: int, batch: Iterable[Event], capture_pk: int | None) -> int:
+    rows = []
+    for item in batch:
+        raw = canonical_json(item.raw) if item.raw is not None else canonical_json(None)
+        rows.append(
+            {
+                "raw_sha256": sha256_hex(raw),
+                "channel_pk": channel_pk,
+                "kind": item.kind,
+                "post_id": item.post_id,
+                "date": utc(item.date),
+                "action": item.action,
+                "actor": item.actor,
+                "actor_id": item.actor_id,
+                "raw": raw.decode() if item.raw is not None else None,
+                "capture_pk": capture_pk,
+            }
+        )
+    fresh = _missing_rows(conn, events, ("raw_sha256", "channel_pk", "kind"), rows)
+    if fresh:
+        conn.execute(insert(events), fresh)
+    return len(fresh)
+
+
+def write_warnings(conn: Connection, batch: Iterable[tuple[SourceWarning, int | None]], capture_pk: int) -> int:
+    rows = [
+        {
+            "location": item.location,
+            "capture_pk": capture_pk,
+            "message": item.message,
+            "channel_pk": channel_pk,
+            "post_id": item.post_id,
+        }
+        for item, channel_pk in batch
+    ]
+    fresh = _missing_rows(conn, warnings, ("location", "capture_pk", "message"), rows)
+    if fresh:
+        conn.execute(insert(warnings), fresh)
+    return len(fresh)

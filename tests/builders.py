@@ -1,0 +1,33 @@
+"""Small builders for records, so store tests read as the situation they describe."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from echoscope.model import TELEGRAM, Capture, Channel, Media, Post
+
+BASE = datetime(2023, 6, 7, 9, 0, tzinfo=UTC)
+
+
+def capture(name: str = "result.json", sha: str = "a" * 64) -> Capture:
+    return Capture(source="tdesktop", locator=name, sha256=sha, collected_at=BASE + timedelta(days=30), tool_version="test")
+
+
+def channel(bare_id: int = 1001, title: str = "Friends of Russia in Iraq") -> Channel:
+    return Channel(platform=TELEGRAM, channel_id=f"channel{bare_id}", title=title, type="public_channel")
+
+
+def post(post_id: int, text: str = "", *, bare_id: int = 1001, hours: float = 0, **fields) -> Post:
+    fields.setdefault("raw", {"id": post_id, "type": "message", "text": text})
+    return Post(
+        platform=TELEGRAM,
+        channel_id=f"channel{bare_id}",
+        post_id=post_id,
+        date=BASE + timedelta(hours=hours),
+        text=text,
+        **fields,
+    )
+
+
+def photo(sha: str | None = "b" * 64, status: str = "stored") -> Media:
+    return Media(kind="photo", status=status, path="photos/photo_1.jpg", sha256=sha, size=1234 if sha else None)
