@@ -1,0 +1,1 @@
+"""Text: normalisation for search and matching, language identification, translation, watchlists, emoji."""
