@@ -14,9 +14,12 @@ from typing import Iterable, Sequence
 from sqlalchemy import Connection, Table, bindparam, insert, select, update
 
 from echoscope.evidence import canonical_json, content_sha256, raw_record, sha256_hex
-from echoscope.model import Capture, Event, Post, SourceWarning
+from echoscope.model import Capture, Event, Media, Post, SourceWarning
 from echoscope.store.schema import captures, events, media, post_versions, posts, warnings
 from echoscope.text.normalize import normalize
+
+
+_MEDIA_FIELDS = Media.__slots__
 
 
 @dataclass
@@ -53,7 +56,7 @@ def _post_row(post: Post, channel_pk: int, version: int, content_sha: str) -> di
         "date": utc(post.date),
         "text": post.text,
         "text_norm": normalize(post.text),
-        "entities": [asdict(e) for e in post.entities] if post.entities else None,
+        "entities": list(post.entities) or None,  # the JSON serialiser (orjson) writes dataclasses itself
         "author": post.author,
         "sender_id": post.sender_id,
         "sender_name": post.sender_name,
@@ -65,7 +68,7 @@ def _post_row(post: Post, channel_pk: int, version: int, content_sha: str) -> di
         "edited": utc(post.edited),
         "views": post.views,
         "forwards": post.forwards,
-        "reactions": [asdict(r) for r in post.reactions] if post.reactions is not None else None,
+        "reactions": list(post.reactions) if post.reactions is not None else None,
         "extra": post.extra or None,
         "version": version,
         "content_sha256": content_sha,
@@ -84,7 +87,7 @@ def _version_rows(post_pk: int, post: Post, version: int, content_sha: str, capt
         "edited": utc(post.edited),
     }
     media_rows = [
-        asdict(item) | {"post_pk": post_pk, "version": version, "ordinal": ordinal}
+        {name: getattr(item, name) for name in _MEDIA_FIELDS} | {"post_pk": post_pk, "version": version, "ordinal": ordinal}
         for ordinal, item in enumerate(post.media)
     ]
     return version_row, media_rows

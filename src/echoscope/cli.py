@@ -1,0 +1,196 @@
+"""The `echoscope` command: one command, one library call; errors become one line and an exit code."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from echoscope import __version__, config
+from echoscope.errors import EchoscopeError, QueryError
+from echoscope.exports import FORMATS, write_records
+from echoscope.ingest import ingest
+from echoscope.registry import read_registry
+from echoscope.sources.tdesktop import TelegramDesktopExport
+from echoscope.store import Store
+from echoscope import views
+
+app = typer.Typer(
+    help="echoscope: archive Telegram channels, search them in any script, and cite the evidence.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+ingest_app = typer.Typer(help="Bring collected data into the store (idempotent: re-running changes nothing).", no_args_is_help=True)
+export_app = typer.Typer(help="Write records for other tools (JSON Lines or CSV, stable field names).", no_args_is_help=True)
+channels_app = typer.Typer(help="The channel registry: affiliations, usernames, attribution.", no_args_is_help=True)
+app.add_typer(ingest_app, name="ingest")
+app.add_typer(export_app, name="export")
+app.add_typer(channels_app, name="channels")
+
+out = Console(soft_wrap=False)
+err = Console(stderr=True)
+_state = {"debug": False}
+
+Db = Annotated[
+    Optional[str],
+    typer.Option(
+        "--db",
+        envvar="ECHOSCOPE_DB",
+        show_default="echoscope.db",
+        help="SQLite file path or database URL (postgresql+psycopg://…); also the `db` key of echoscope.toml.",
+    ),
+]
+Format = Annotated[str, typer.Option("--format", "-f", help="Output format: table, jsonl or csv.")]
+
+
+def _open(db: Optional[str]) -> Store:
+    return Store(db or config.default_db())
+
+
+def _parse_when(value: Optional[str], *, end: bool) -> Optional[datetime]:
+    """A date or ISO datetime (UTC unless it says otherwise). A bare --until date includes that day."""
+    if value is None:
+        return None
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+            return start + timedelta(days=1) if end else start
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise QueryError(f"{value!r} is not a date (use 2023-06-07 or 2023-06-07T14:30:00Z)") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")] = False,
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    _state["debug"] = debug
+    if version:
+        out.print(f"echoscope {__version__}")
+        raise typer.Exit()
+
+
+@ingest_app.command("tdesktop")
+def ingest_tdesktop(
+    paths: Annotated[list[Path], typer.Argument(help="Export folders, result.json files or .zip archives.")],
+    db: Db = None,
+    include_private_chats: Annotated[
+        bool, typer.Option(help="Also ingest personal chats, bots and saved messages from full-account exports.")
+    ] = False,
+) -> None:
+    """Ingest Telegram Desktop "Export chat history" JSON (any version since 2018).
+
+    Example: [bold]echoscope ingest tdesktop ~/Downloads/Telegram\\ Desktop/ChatExport_2023-06-08[/]
+    """
+    with _open(db) as store:
+        for path in paths:
+            source = TelegramDesktopExport(path, include_private_chats=include_private_chats)
+            with views.message_progress(err, f"Ingesting {path}") as advance:
+                summary = ingest(store, source.iter_records(), progress=advance)
+            views.print_ingest_summary(out, path, summary)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Words to find, in any script; matched literally after normalisation.")],
+    db: Db = None,
+    channel: Annotated[Optional[list[str]], typer.Option("--channel", "-c", help="Username, @name or id; repeatable.")] = None,
+    since: Annotated[Optional[str], typer.Option(help="From this date (UTC), inclusive.")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Up to this date (UTC), inclusive.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many posts, newest first.")] = 50,
+    fmt: Format = "table",
+) -> None:
+    """Full-text search across every stored post, whatever the spelling.
+
+    Diacritics, alef/hamza forms, taa marbuta, Persian yeh/kaf, ZWNJ, Russian ё and invisible marks are
+    folded on both sides, so [bold]echoscope search "الناتو"[/] also finds "النّاتو" and "ألناتو".
+    """
+    if fmt not in ("table", *FORMATS):
+        raise QueryError(f"--format must be table, jsonl or csv, not {fmt!r}")
+    with _open(db) as store:
+        found = store.search(
+            query, channel_names=channel, since=_parse_when(since, end=False), until=_parse_when(until, end=True), limit=limit
+        )
+    if fmt == "table":
+        views.print_search_results(out, query, found)
+    else:
+        write_records(found, sys.stdout, fmt)
+
+
+@export_app.command("posts")
+def export_posts(
+    db: Db = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl or csv.")] = "jsonl",
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
+) -> None:
+    """One record per post: platform, channel, channel_id, post_id, date, text, permalink, media …"""
+    if fmt not in FORMATS:
+        raise QueryError(f"--format must be jsonl or csv, not {fmt!r}")
+    with _open(db) as store:
+        if output is None:
+            write_records(store.iter_posts(), sys.stdout, fmt)
+            return
+        with output.open("w", encoding="utf-8", newline="") as handle:
+            count = write_records(store.iter_posts(), handle, fmt)
+    err.print(f"Wrote {count} posts to {output}")
+
+
+@channels_app.command("import")
+def channels_import(
+    registry: Annotated[Path, typer.Argument(help="CSV or YAML: id, username, title, affiliation, country, language, tags, notes, source.")],
+    db: Db = None,
+) -> None:
+    """Import the channel registry: who each channel belongs to, and its public username."""
+    with _open(db) as store:
+        created, updated = store.import_registry(read_registry(registry))
+        rows = store.channel_stats()
+    err.print(f"{registry}: {created} channels added, {updated} updated")
+    views.print_channels(out, rows)
+
+
+@channels_app.command("list")
+def channels_list(db: Db = None) -> None:
+    """Every channel in the store with its registry information."""
+    with _open(db) as store:
+        views.print_channels(out, store.channel_stats())
+
+
+@app.command()
+def stats(db: Db = None) -> None:
+    """Per channel: posts, first and last post date, media stored, affiliation."""
+    with _open(db) as store:
+        views.print_stats(out, store.channel_stats())
+
+
+@app.command()
+def demo(
+    example: Annotated[Path, typer.Option(help="The bundled example folder.")] = Path("examples/demo"),
+    out_dir: Annotated[Path, typer.Option("--out", help="Where the demo store goes.")] = Path("demo-out"),
+) -> None:
+    """Run the main job on the bundled illustrative example: ingest, summary and searches."""
+    from echoscope.demo import run_demo
+
+    result = run_demo(example, out_dir, progress=lambda label: views.message_progress(err, label))
+    views.print_demo(out, result)
+
+
+def main() -> None:
+    try:
+        app()
+    except EchoscopeError as exc:
+        if _state["debug"]:
+            raise
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print("interrupted: every completed batch is stored; run the same command again to resume")
+        sys.exit(130)

@@ -1,0 +1,126 @@
+"""What the terminal shows: progress bars and tables. Only the CLI imports this module."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import Progress, ProgressColumn, SpinnerColumn, Task, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from echoscope.ingest import IngestSummary
+from echoscope.model import MEDIA_STATUSES
+
+
+class RateColumn(ProgressColumn):
+    """Messages per second: the number an analyst watches on a multi-gigabyte export."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f} msg/s" if speed else "… msg/s", style="progress.data.speed")
+
+
+@contextmanager
+def message_progress(console: Console, label: str) -> Iterator[Callable[[int], None]]:
+    """A live counter of messages stored; yields the function that advances it."""
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("[bold]{task.completed:,}[/] messages"),
+        RateColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task(escape(label), total=None)
+        yield lambda count: progress.advance(task, count)
+
+
+def _snippet(text: str, width: int = 120) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def print_ingest_summary(console: Console, path: Path, summary: IngestSummary) -> None:
+    table = Table(title=f"Ingest of {escape(str(path))}", show_header=True, header_style="bold")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    rows = [
+        ("channels", len(summary.channels)),
+        ("messages read", summary.messages),
+        ("posts new", summary.posts.new),
+        ("posts unchanged", summary.posts.unchanged),
+        ("posts with a new version", summary.posts.new_versions),
+        ("events new (service, edits)", summary.new_events),
+    ]
+    rows += [(f"media {status}", summary.media[status]) for status in MEDIA_STATUSES if summary.media[status]]
+    rows.append(("warnings", len(summary.warnings)))
+    for name, count in rows:
+        table.add_row(name, f"{count:,}")
+    console.print(table)
+    for warning in summary.warnings[:10]:
+        console.print(f"[yellow]warning:[/] {escape(warning)}")
+    if len(summary.warnings) > 10:
+        console.print(f"[yellow]… and {len(summary.warnings) - 10} more warnings (stored in the warnings table)[/]")
+
+
+def print_search_results(console: Console, query: str, found: list[dict]) -> None:
+    table = Table(title=f"{len(found)} posts matching {escape(query)}", header_style="bold", expand=True)
+    table.add_column("date (UTC)", no_wrap=True, min_width=16)
+    table.add_column("channel", max_width=22, overflow="fold")
+    table.add_column("text", ratio=1, min_width=30)
+    table.add_column("permalink", overflow="fold", max_width=40)
+    for record in found:
+        table.add_row(
+            record["date"][:16].replace("T", " "),
+            escape(record["channel"] or record["channel_title"] or record["channel_id"] or ""),
+            escape(_snippet(record["text"])),
+            record["permalink"] or f"{record['channel_id']}/{record['post_id']}",
+        )
+    console.print(table)
+
+
+def print_channels(console: Console, rows: list[dict]) -> None:
+    table = Table(title="Channels", header_style="bold")
+    for name in ("channel id", "username", "title", "affiliation", "posts"):
+        table.add_column(name, justify="right" if name == "posts" else "left")
+    for row in rows:
+        table.add_row(
+            escape(row["channel_id"] or ""),
+            escape(row["username"] or ""),
+            escape(row["title"] or ""),
+            escape(row["affiliation"] or ""),
+            f"{row['posts']:,}",
+        )
+    console.print(table)
+
+
+def print_stats(console: Console, rows: list[dict]) -> None:
+    table = Table(title="Store contents per channel", header_style="bold")
+    for name in ("channel", "affiliation", "posts", "first post", "last post", "media stored"):
+        table.add_column(name, justify="right" if name in ("posts", "media stored") else "left")
+    for row in rows:
+        label = row["username"] and f"@{row['username']}" or row["title"] or row["channel_id"] or ""
+        table.add_row(
+            escape(label),
+            escape(row["affiliation"] or "—"),
+            f"{row['posts']:,}",
+            (row["first"] or "")[:10],
+            (row["last"] or "")[:10],
+            f"{row['media_stored']:,}/{row['media']:,}",
+        )
+    table.add_section()
+    table.add_row("all", "", f"{sum(r['posts'] for r in rows):,}", "", "", f"{sum(r['media_stored'] for r in rows):,}")
+    console.print(table)
+
+
+def print_demo(console: Console, result) -> None:
+    console.print(f"[bold]Store:[/] {escape(str(result.db_path))}")
+    for path, summary in result.ingests:
+        print_ingest_summary(console, path, summary)
+    print_stats(console, result.stats)
+    for query, found in result.searches:
+        print_search_results(console, query, found)

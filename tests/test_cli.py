@@ -1,0 +1,106 @@
+"""The `echoscope` command as an analyst runs it: a real process, a real SQLite file, the bundled example."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "demo"
+KAHF = EXAMPLE / "exports" / "ashab_kahf_media"
+FRIENDS = EXAMPLE / "exports" / "friends_of_russia_iq"
+CONTRACT = ["platform", "channel", "channel_id", "post_id", "date", "text", "permalink", "forwarded_from",
+            "forwarded_from_id", "author", "views", "edited", "media"]
+
+
+def echoscope(*args: str, db: Path | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = os.environ | {"COLUMNS": "200", "NO_COLOR": "1"}
+    if db is not None:
+        env["ECHOSCOPE_DB"] = str(db)
+    return subprocess.run([sys.executable, "-m", "echoscope", *args], capture_output=True, text=True, env=env, cwd=cwd or ROOT)
+
+
+@pytest.fixture
+def db(tmp_path) -> Path:
+    path = tmp_path / "cli.db"
+    assert echoscope("ingest", "tdesktop", str(KAHF), str(FRIENDS), db=path).returncode == 0
+    assert echoscope("channels", "import", str(EXAMPLE / "registry.csv"), db=path).returncode == 0
+    return path
+
+
+def test_ingest_prints_a_summary_and_a_second_run_changes_nothing(tmp_path):
+    path = tmp_path / "twice.db"
+    first = echoscope("ingest", "tdesktop", str(KAHF), db=path)
+    assert first.returncode == 0, first.stderr
+    assert "posts new" in first.stdout and "msg/s" in first.stderr
+    second = echoscope("ingest", "tdesktop", str(KAHF), db=path)
+    new_posts = [line for line in second.stdout.splitlines() if "posts new" in line]
+    assert new_posts and new_posts[0].split()[-2] == "0"
+
+
+def test_search_writes_contract_records_as_jsonl(db):
+    result = echoscope("search", "الناتو", "--format", "jsonl", db=db)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {r["channel"] for r in records} >= {"ashab_kahf_media", "friends_of_russia_iq"}
+    assert all(list(r)[: len(CONTRACT)] == CONTRACT for r in records)
+    prayer = [r for r in records if r["text"].startswith("صلواتكم")]
+    assert {r["date"][:10] for r in prayer} == {"2023-06-07", "2023-06-08"}
+    assert all(r["permalink"].startswith("https://t.me/") for r in prayer)
+
+
+def test_search_table_and_filters(db):
+    result = echoscope("search", "الناتو", "--channel", "@ashab_kahf_media", "--since", "2023-06-08", "--until", "2023-06-08", db=db)
+    assert result.returncode == 0, result.stderr
+    assert "ashab_kahf_media" in result.stdout and "friends_of_russia_iq" not in result.stdout
+
+
+def test_export_posts_as_csv(db, tmp_path):
+    target = tmp_path / "posts.csv"
+    result = echoscope("export", "posts", "--format", "csv", "-o", str(target), db=db)
+    assert result.returncode == 0, result.stderr
+    with target.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows and list(rows[0])[: len(CONTRACT)] == CONTRACT
+    assert all(json.loads(row["media"]) is not None for row in rows)
+
+
+def test_stats_lists_channels_with_affiliation(db):
+    result = echoscope("stats", db=db)
+    assert result.returncode == 0, result.stderr
+    assert "Ashab al-Kahf" in result.stdout and "@friends_of_russia_iq" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args, code, message",
+    [
+        (("ingest", "tdesktop", "/no/such/export"), 1, "/no/such/export"),
+        (("search", "   "), 2, "no words"),
+        (("search", "x", "--since", "yesterday"), 2, "not a date"),
+        (("search", "x", "--format", "xml"), 2, "--format"),
+        (("search", "x", "--channel", "nobody"), 2, "no channel"),
+    ],
+)
+def test_errors_are_one_line_and_a_nonzero_exit(db, args, code, message):
+    result = echoscope(*args, db=db)
+    assert result.returncode == code
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_help_teaches_with_an_example():
+    result = echoscope("search", "--help")
+    assert result.returncode == 0 and "echoscope search" in result.stdout
+
+
+def test_demo_ingests_the_example_and_runs_its_searches(tmp_path):
+    result = echoscope("demo", "--example", str(EXAMPLE), "--out", str(tmp_path / "demo"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "demo" / "echoscope.db").exists()
+    assert "posts matching صلواتكم لجيش روسيا" in result.stdout
