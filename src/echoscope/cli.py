@@ -95,7 +95,7 @@ def ingest_tdesktop(
         for path in paths:
             source = TelegramDesktopExport(path, include_private_chats=include_private_chats)
             with views.message_progress(err, f"Ingesting {path}") as advance:
-                summary = ingest(store, source.iter_records(), progress=advance)
+                summary = ingest(store, source, progress=advance)
             views.print_ingest_summary(out, path, summary)
 
 

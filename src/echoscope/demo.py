@@ -44,7 +44,7 @@ def run_demo(example: Path, out_dir: Path, progress: ProgressFactory | None = No
     result = DemoResult(db_path=_fresh_database(out_dir))
     with Store(result.db_path) as store:
         for path in exports:
-            records = TelegramDesktopExport(path).iter_records()
+            records = TelegramDesktopExport(path)
             if progress is None:
                 result.ingests.append((path, ingest(store, records)))
                 continue

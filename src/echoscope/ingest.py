@@ -3,21 +3,45 @@
 A source only yields records; this module decides when they are committed. If the source fails part
 way (a truncated export), every record it yielded before the failure is committed before the error
 propagates, so a re-run after fixing the file only adds what was missing.
+
+Two cores, two jobs: given a source (not a plain iterable), reading and preparing posts (parsing,
+normalising, hashing) runs in a worker process while this one writes, connected by a bounded queue so
+memory stays flat whatever the export size.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+from queue import Empty
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator, Protocol
 
-from echoscope.errors import SourceError
+from echoscope.errors import EchoscopeError, SourceError
 from echoscope.model import Capture, Channel, Event, Post, Record, SourceWarning
 from echoscope.store import Store
 from echoscope.store.channels import upsert_channel
-from echoscope.store.writer import WriteCounts, add_capture, write_events, write_posts, write_warnings
+from echoscope.store.writer import (
+    PreparedPost,
+    WriteCounts,
+    add_capture,
+    decode_prepared,
+    encode_prepared,
+    prepare_post,
+    write_events,
+    write_posts,
+    write_warnings,
+)
 
 DEFAULT_BATCH = 5000
+_CHUNK = 1000  # records per message between the worker and the writer
+_QUEUED_CHUNKS = 8  # how far the worker may run ahead: bounds memory
+
+
+class Source(Protocol):
+    name: str
+
+    def iter_records(self) -> Iterator[Record]: ...
 
 
 @dataclass
@@ -34,7 +58,7 @@ class IngestSummary:
 
 @dataclass
 class _Pending:
-    posts: dict[str, list[Post]] = field(default_factory=dict)
+    posts: dict[str, list[PreparedPost]] = field(default_factory=dict)
     events: dict[str, list[Event]] = field(default_factory=dict)
     warnings: list[SourceWarning] = field(default_factory=list)
     size: int = 0
@@ -59,9 +83,9 @@ class _Batcher:
             with self.store.transaction() as conn:
                 self.channel_pks[record.channel_id] = upsert_channel(conn, record, self.capture_pk)
             self.summary.channels.add(record.channel_id)
-        elif isinstance(record, Post):
+        elif isinstance(record, PreparedPost):
             self.pending.posts.setdefault(record.channel_id, []).append(record)
-            self.summary.media.update(item.status for item in record.media)
+            self.summary.media.update(item["status"] for item in record.media)
             self.pending.size += 1
         elif isinstance(record, Event):
             self.pending.events.setdefault(record.channel_id, []).append(record)
@@ -94,14 +118,96 @@ class _Batcher:
             raise SourceError(f"a source yielded posts of {channel_id} before the channel itself") from None
 
 
+def prepared(records: Iterable[Record]) -> Iterator[Record | PreparedPost]:
+    """The records with every Post prepared for writing (the per-post work that needs no database)."""
+    for record in records:
+        yield prepare_post(record) if isinstance(record, Post) else record
+
+
+class _Chunker:
+    """Collects records in the worker; runs of prepared posts travel as JSON bytes, the rest pickled."""
+
+    def __init__(self, queue):
+        self.queue = queue
+        self.items: list = []
+        self.posts: list[PreparedPost] = []
+
+    def add(self, record) -> None:
+        if isinstance(record, PreparedPost):
+            self.posts.append(record)
+        else:
+            self._close_run()
+            self.items.append(record)
+        if len(self.posts) + len(self.items) >= _CHUNK:
+            self.send()
+
+    def _close_run(self) -> None:
+        if self.posts:
+            try:
+                self.items.append(encode_prepared(self.posts))
+            except TypeError:  # a value JSON cannot hold (an integer beyond 64 bits): pickle these
+                self.items.extend(self.posts)
+            self.posts = []
+
+    def send(self) -> None:
+        self._close_run()
+        self.queue.put(self.items)
+        self.items = []
+
+
+def _worker(source: Source, queue) -> None:
+    """Run in the worker process: read and prepare, send chunks, then None, or the error that ended it."""
+    chunker = _Chunker(queue)
+    try:
+        for record in prepared(source.iter_records()):
+            chunker.add(record)
+        chunker.send()
+        queue.put(None)
+    except Exception as exc:  # handed to the writer, which stores what came before and re-raises it
+        chunker.send()
+        queue.put(exc if isinstance(exc, EchoscopeError) else SourceError(f"{source.name}: {exc!r}"))
+
+
+def _next_chunk(queue, worker) -> list | BaseException | None:
+    while True:
+        try:
+            return queue.get(timeout=1)
+        except Empty:
+            if not worker.is_alive():
+                raise SourceError(f"the reading process ended unexpectedly (exit code {worker.exitcode})") from None
+
+
+def _from_worker(source: Source) -> Iterator[Record | PreparedPost]:
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue(maxsize=_QUEUED_CHUNKS)
+    worker = context.Process(target=_worker, args=(source, queue), daemon=True)
+    worker.start()
+    try:
+        while (chunk := _next_chunk(queue, worker)) is not None:
+            if isinstance(chunk, BaseException):
+                raise chunk
+            for item in chunk:
+                if isinstance(item, bytes):
+                    yield from decode_prepared(item)
+                else:
+                    yield item
+    finally:
+        worker.terminate()
+        worker.join()
+
+
 def ingest(
     store: Store,
-    records: Iterable[Record],
+    source: Source | Iterable[Record],
     *,
     batch_size: int = DEFAULT_BATCH,
     progress: Callable[[int], None] | None = None,
 ) -> IngestSummary:
-    """Write a source's records to the store; `progress` is called with the messages each batch adds."""
+    """Write a source's records to the store; `progress` is called with the messages each batch adds.
+
+    A Source is read in a worker process; a plain iterable of records is read in this one.
+    """
+    records = _from_worker(source) if hasattr(source, "iter_records") else prepared(source)
     summary = IngestSummary()
     batcher = _Batcher(store, summary, progress)
     try:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
+import orjson
 from sqlalchemy import Connection, Table, bindparam, insert, select, update
 
 from echoscope.evidence import canonical_json, content_sha256, raw_record, sha256_hex
 from echoscope.model import Capture, Event, Media, Post, SourceWarning
+from echoscope.store import fts
 from echoscope.store.schema import captures, events, media, post_versions, posts, warnings
 from echoscope.text.normalize import normalize
 
@@ -49,14 +51,36 @@ def add_capture(conn: Connection, capture: Capture, operator: str | None) -> int
     return conn.execute(insert(captures).values(row).returning(captures.c.pk)).scalar_one()
 
 
-def _post_row(post: Post, channel_pk: int, version: int, content_sha: str) -> dict:
-    return {
-        "channel_pk": channel_pk,
+class PreparedPost(NamedTuple):
+    """A post turned into column values, with its hashes: all the per-post work that needs no database,
+    so it can run in another process than the one writing (see ingest.py)."""
+
+    platform: str
+    channel_id: str
+    post_id: int
+    edited: datetime | None
+    content_sha256: str
+    columns: dict  # posts columns except channel_pk and version
+    raw: str | None
+    raw_sha256: str | None
+    media: list[dict]  # media columns except post_pk and version
+
+
+def _plain(items) -> list[dict]:
+    """Dataclasses as dicts without their empty fields: smaller JSON, and cheap to send between processes."""
+    return [{name: value for name in item.__slots__ if (value := getattr(item, name)) is not None} for item in items]
+
+
+def prepare_post(post: Post) -> PreparedPost:
+    raw, raw_sha = raw_record(post)
+    edited = utc(post.edited)
+    content_sha = content_sha256(post)
+    columns = {
         "post_id": post.post_id,
         "date": utc(post.date),
         "text": post.text,
         "text_norm": normalize(post.text),
-        "entities": list(post.entities) or None,  # the JSON serialiser (orjson) writes dataclasses itself
+        "entities": _plain(post.entities) or None,
         "author": post.author,
         "sender_id": post.sender_id,
         "sender_name": post.sender_name,
@@ -65,35 +89,40 @@ def _post_row(post: Post, channel_pk: int, version: int, content_sha: str) -> di
         "forwarded_post_id": post.forwarded_post_id,
         "reply_to": post.reply_to,
         "reply_to_peer": post.reply_to_peer,
-        "edited": utc(post.edited),
+        "edited": edited,
         "views": post.views,
         "forwards": post.forwards,
-        "reactions": list(post.reactions) if post.reactions is not None else None,
+        "reactions": _plain(post.reactions) if post.reactions is not None else None,
         "extra": post.extra or None,
-        "version": version,
         "content_sha256": content_sha,
-    }
-
-
-def _version_rows(post_pk: int, post: Post, version: int, content_sha: str, capture_pk: int):
-    raw, raw_sha = raw_record(post)
-    version_row = {
-        "post_pk": post_pk,
-        "version": version,
-        "capture_pk": capture_pk,
-        "content_sha256": content_sha,
-        "raw": raw,
-        "raw_sha256": raw_sha,
-        "edited": utc(post.edited),
     }
     media_rows = [
-        {name: getattr(item, name) for name in _MEDIA_FIELDS} | {"post_pk": post_pk, "version": version, "ordinal": ordinal}
+        {name: getattr(item, name) for name in _MEDIA_FIELDS} | {"ordinal": ordinal}
         for ordinal, item in enumerate(post.media)
     ]
-    return version_row, media_rows
+    return PreparedPost(post.platform, post.channel_id, post.post_id, edited, content_sha, columns, raw, raw_sha, media_rows)
 
 
-def _unique_by_post_id(batch: Sequence[Post]) -> tuple[list[Post], list[Post]]:
+def encode_prepared(batch: list[PreparedPost]) -> bytes:
+    """Prepared posts as JSON, to cross a process boundary: several times cheaper than pickling them
+    (no datetime or tuple objects to rebuild), and the only kinds of values they hold."""
+    return orjson.dumps([tuple(post) for post in batch])
+
+
+def decode_prepared(data: bytes) -> list[PreparedPost]:
+    posts = []
+    for fields in orjson.loads(data):
+        post = PreparedPost(*fields)
+        columns = post.columns
+        columns["date"] = datetime.fromisoformat(columns["date"])
+        if post.edited is not None:
+            columns["edited"] = datetime.fromisoformat(post.edited)
+            post = post._replace(edited=columns["edited"])
+        posts.append(post)
+    return posts
+
+
+def _unique_by_post_id(batch: Sequence[PreparedPost]) -> tuple[list[PreparedPost], list[PreparedPost]]:
     """Split a batch so that no post id repeats in the first part (a repeat is a later state)."""
     seen: set[int] = set()
     first, later = [], []
@@ -103,7 +132,7 @@ def _unique_by_post_id(batch: Sequence[Post]) -> tuple[list[Post], list[Post]]:
     return first, later
 
 
-def write_posts(conn: Connection, channel_pk: int, batch: Sequence[Post], capture_pk: int) -> WriteCounts:
+def write_posts(conn: Connection, channel_pk: int, batch: Sequence[PreparedPost], capture_pk: int) -> WriteCounts:
     counts = WriteCounts()
     while batch:
         unique, batch = _unique_by_post_id(batch)
@@ -111,8 +140,7 @@ def write_posts(conn: Connection, channel_pk: int, batch: Sequence[Post], captur
     return counts
 
 
-def _write_unique_posts(conn: Connection, channel_pk: int, batch: list[Post], capture_pk: int) -> WriteCounts:
-    hashed = [(post, content_sha256(post)) for post in batch]
+def _write_unique_posts(conn: Connection, channel_pk: int, batch: list[PreparedPost], capture_pk: int) -> WriteCounts:
     known = {
         row.post_id: row
         for row in conn.execute(
@@ -121,35 +149,46 @@ def _write_unique_posts(conn: Connection, channel_pk: int, batch: list[Post], ca
             )
         )
     }
-    fresh = [(post, sha) for post, sha in hashed if post.post_id not in known]
-    changed = [(post, sha) for post, sha in hashed if post.post_id in known and known[post.post_id].content_sha256 != sha]
+    fresh = [post for post in batch if post.post_id not in known]
+    changed = [post for post in batch if post.post_id in known and known[post.post_id].content_sha256 != post.content_sha256]
     counts = WriteCounts(new=len(fresh), unchanged=len(batch) - len(fresh) - len(changed), new_versions=len(changed))
 
+    versions_to_write: list[tuple[int, PreparedPost, int]] = []
     if fresh:
-        conn.execute(insert(posts), [_post_row(post, channel_pk, 1, sha) for post, sha in fresh])
+        conn.execute(insert(posts), [post.columns | {"channel_pk": channel_pk, "version": 1} for post in fresh])
         keys = dict(
             conn.execute(
                 select(posts.c.post_id, posts.c.pk).where(
-                    posts.c.channel_pk == channel_pk, posts.c.post_id.in_([p.post_id for p, _ in fresh])
+                    posts.c.channel_pk == channel_pk, posts.c.post_id.in_([p.post_id for p in fresh])
                 )
             ).all()
         )
-    versions_to_write = [(keys[post.post_id], post, 1, sha) for post, sha in fresh]
+        versions_to_write += [(keys[post.post_id], post, 1) for post in fresh]
+        fts.index_new_posts(conn, [(keys[post.post_id], post.columns["text_norm"]) for post in fresh])
 
     if changed:
         updates = []
-        for post, sha in changed:
+        for post in changed:
             old = known[post.post_id]
-            versions_to_write.append((old.pk, post, old.version + 1, sha))
-            updates.append(_post_row(post, channel_pk, old.version + 1, sha) | {"target_pk": old.pk})
+            versions_to_write.append((old.pk, post, old.version + 1))
+            updates.append(post.columns | {"channel_pk": channel_pk, "version": old.version + 1, "target_pk": old.pk})
         conn.execute(update(posts).where(posts.c.pk == bindparam("target_pk")), updates)
-        write_events(conn, channel_pk, [_edit_event(post, known[post.post_id], sha) for post, sha in changed], capture_pk)
+        write_events(conn, channel_pk, [_edit_event(post, known[post.post_id]) for post in changed], capture_pk)
 
     version_rows, media_rows = [], []
-    for post_pk, post, version, sha in versions_to_write:
-        version_row, rows = _version_rows(post_pk, post, version, sha, capture_pk)
-        version_rows.append(version_row)
-        media_rows.extend(rows)
+    for post_pk, post, version in versions_to_write:
+        version_rows.append(
+            {
+                "post_pk": post_pk,
+                "version": version,
+                "capture_pk": capture_pk,
+                "content_sha256": post.content_sha256,
+                "raw": post.raw,
+                "raw_sha256": post.raw_sha256,
+                "edited": post.edited,
+            }
+        )
+        media_rows += [row | {"post_pk": post_pk, "version": version} for row in post.media]
     if version_rows:
         conn.execute(insert(post_versions), version_rows)
     if media_rows:
@@ -157,7 +196,7 @@ def _write_unique_posts(conn: Connection, channel_pk: int, batch: list[Post], ca
     return counts
 
 
-def _edit_event(post: Post, old, new_sha: str) -> Event:
+def _edit_event(post: PreparedPost, old) -> Event:
     return Event(
         platform=post.platform,
         channel_id=post.channel_id,
@@ -168,7 +207,7 @@ def _edit_event(post: Post, old, new_sha: str) -> Event:
             "from_version": old.version,
             "to_version": old.version + 1,
             "content_sha256_before": old.content_sha256,
-            "content_sha256_after": new_sha,
+            "content_sha256_after": post.content_sha256,
         },
     )
 
