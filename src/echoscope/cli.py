@@ -91,12 +91,16 @@ def ingest_tdesktop(
 
     Example: [bold]echoscope ingest tdesktop ~/Downloads/Telegram\\ Desktop/ChatExport_2023-06-08[/]
     """
-    with _open(db) as store:
-        for path in paths:
-            source = TelegramDesktopExport(path, include_private_chats=include_private_chats)
-            with views.message_progress(err, f"Ingesting {path}") as advance:
-                summary = ingest(store, source, progress=advance)
-            views.print_ingest_summary(out, path, summary)
+    done = []
+    try:
+        with _open(db) as store:
+            for path in paths:
+                source = TelegramDesktopExport(path, include_private_chats=include_private_chats)
+                with views.message_progress(err, f"Ingesting {path}") as advance:
+                    done.append((path, ingest(store, source, progress=advance)))
+    finally:
+        if done:  # what was stored before an error is stored: say so
+            views.print_ingest_summary(out, done)
 
 
 @app.command()

@@ -44,27 +44,35 @@ def _snippet(text: str, width: int = 120) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
-def print_ingest_summary(console: Console, path: Path, summary: IngestSummary) -> None:
-    table = Table(title=f"Ingest of {escape(str(path))}", show_header=True, header_style="bold")
+def print_ingest_summary(console: Console, ingests: list[tuple[Path, IngestSummary]]) -> None:
+    """One column per ingested path, one row per figure the analyst checks."""
+    table = Table(title="Ingest", header_style="bold")
     table.add_column("what")
-    table.add_column("count", justify="right")
+    for path, _ in ingests:
+        table.add_column(escape(path.name or str(path)), justify="right")
+    summaries = [summary for _, summary in ingests]
     rows = [
-        ("channels", len(summary.channels)),
-        ("messages read", summary.messages),
-        ("posts new", summary.posts.new),
-        ("posts unchanged", summary.posts.unchanged),
-        ("posts with a new version", summary.posts.new_versions),
-        ("events new (service, edits)", summary.new_events),
+        ("channels", lambda s: len(s.channels)),
+        ("messages read", lambda s: s.messages),
+        ("posts new", lambda s: s.posts.new),
+        ("posts unchanged", lambda s: s.posts.unchanged),
+        ("posts with a new version", lambda s: s.posts.new_versions),
+        ("events new (service, edits)", lambda s: s.new_events),
     ]
-    rows += [(f"media {status}", summary.media[status]) for status in MEDIA_STATUSES if summary.media[status]]
-    rows.append(("warnings", len(summary.warnings)))
-    for name, count in rows:
-        table.add_row(name, f"{count:,}")
+    rows += [
+        (f"media {status}", lambda s, status=status: s.media[status])
+        for status in MEDIA_STATUSES
+        if any(s.media[status] for s in summaries)
+    ]
+    rows.append(("warnings", lambda s: len(s.warnings)))
+    for name, figure in rows:
+        table.add_row(name, *(f"{figure(s):,}" for s in summaries))
     console.print(table)
-    for warning in summary.warnings[:10]:
+    warnings = [warning for s in summaries for warning in s.warnings]
+    for warning in warnings[:10]:
         console.print(f"[yellow]warning:[/] {escape(warning)}")
-    if len(summary.warnings) > 10:
-        console.print(f"[yellow]… and {len(summary.warnings) - 10} more warnings (stored in the warnings table)[/]")
+    if len(warnings) > 10:
+        console.print(f"[yellow]… and {len(warnings) - 10} more warnings (stored in the warnings table)[/]")
 
 
 def print_search_results(console: Console, query: str, found: list[dict]) -> None:
@@ -119,8 +127,7 @@ def print_stats(console: Console, rows: list[dict]) -> None:
 
 def print_demo(console: Console, result) -> None:
     console.print(f"[bold]Store:[/] {escape(str(result.db_path))}")
-    for path, summary in result.ingests:
-        print_ingest_summary(console, path, summary)
+    print_ingest_summary(console, result.ingests)
     print_stats(console, result.stats)
     for query, found in result.searches:
         print_search_results(console, query, found)
