@@ -22,6 +22,12 @@ from echoscope import views
 
 app = typer.Typer(
     help="echoscope: archive Telegram channels, search them in any script, and cite the evidence.",
+    epilog=(
+        "A first session: [bold]echoscope ingest tdesktop ChatExport_2023-06-08/[/] · "
+        "[bold]echoscope channels import registry.csv[/] · [bold]echoscope stats[/] · "
+        "[bold]echoscope search \"الناتو\" --since 2023-06-01[/]. "
+        "The store is ./echoscope.db unless --db, ECHOSCOPE_DB or echoscope.toml say otherwise."
+    ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",

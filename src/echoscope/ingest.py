@@ -5,14 +5,15 @@ way (a truncated export), every record it yielded before the failure is committe
 propagates, so a re-run after fixing the file only adds what was missing.
 
 Two cores, two jobs: given a source (not a plain iterable), reading and preparing posts (parsing,
-normalising, hashing) runs in a worker process while this one writes, connected by a bounded queue so
-memory stays flat whatever the export size.
+normalising, hashing) runs in a worker process while this one writes; a pipe and a bounded queue let the
+worker run a few chunks ahead and no further, so memory stays flat whatever the export size.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-from queue import Empty
+import queue
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Protocol
@@ -35,7 +36,7 @@ from echoscope.store.writer import (
 
 DEFAULT_BATCH = 5000
 _CHUNK = 1000  # records per message between the worker and the writer
-_QUEUED_CHUNKS = 8  # how far the worker may run ahead: bounds memory
+_AHEAD = 8  # chunks the worker may run ahead of the writer: overlap without unbounded memory
 
 
 class Source(Protocol):
@@ -127,10 +128,11 @@ def prepared(records: Iterable[Record]) -> Iterator[Record | PreparedPost]:
 class _Chunker:
     """Collects records in the worker; runs of prepared posts travel as JSON bytes, the rest pickled."""
 
-    def __init__(self, queue):
-        self.queue = queue
+    def __init__(self, pipe):
+        self.pipe = pipe
         self.items: list = []
         self.posts: list[PreparedPost] = []
+        self.count = 0  # records in this chunk (a run of posts is one item but many records)
 
     def add(self, record) -> None:
         if isinstance(record, PreparedPost):
@@ -138,7 +140,8 @@ class _Chunker:
         else:
             self._close_run()
             self.items.append(record)
-        if len(self.posts) + len(self.items) >= _CHUNK:
+        self.count += 1
+        if self.count >= _CHUNK:
             self.send()
 
     def _close_run(self) -> None:
@@ -151,39 +154,52 @@ class _Chunker:
 
     def send(self) -> None:
         self._close_run()
-        self.queue.put(self.items)
+        self.pipe.send(self.items)
         self.items = []
+        self.count = 0
 
 
-def _worker(source: Source, queue) -> None:
-    """Run in the worker process: read and prepare, send chunks, then None, or the error that ended it."""
-    chunker = _Chunker(queue)
+def _worker(source: Source, pipe) -> None:
+    """Run in the worker process: read and prepare, send chunks, then None, or the error that ended it.
+
+    A pipe, not a multiprocessing.Queue: `send` blocks while the writer's queue is full, so memory is
+    bounded (a Queue's feeder thread lets it grow instead)."""
+    chunker = _Chunker(pipe)
     try:
         for record in prepared(source.iter_records()):
             chunker.add(record)
         chunker.send()
-        queue.put(None)
+        pipe.send(None)
     except Exception as exc:  # handed to the writer, which stores what came before and re-raises it
         chunker.send()
-        queue.put(exc if isinstance(exc, EchoscopeError) else SourceError(f"{source.name}: {exc!r}"))
+        pipe.send(exc if isinstance(exc, EchoscopeError) else SourceError(f"{source.name}: {exc!r}"))
+    finally:
+        pipe.close()
 
 
-def _next_chunk(queue, worker) -> list | BaseException | None:
+def _receive(receiver, worker, chunks: queue.Queue) -> None:
+    """Thread in the writer's process: keep up to _AHEAD chunks ready, so reading and writing overlap."""
     while True:
         try:
-            return queue.get(timeout=1)
-        except Empty:
-            if not worker.is_alive():
-                raise SourceError(f"the reading process ended unexpectedly (exit code {worker.exitcode})") from None
+            chunk = receiver.recv()
+        except (EOFError, OSError):
+            worker.join()
+            chunk = SourceError(f"the reading process ended unexpectedly (exit code {worker.exitcode})")
+        chunks.put(chunk)
+        if chunk is None or isinstance(chunk, BaseException):
+            return
 
 
 def _from_worker(source: Source) -> Iterator[Record | PreparedPost]:
     context = multiprocessing.get_context("fork")
-    queue = context.Queue(maxsize=_QUEUED_CHUNKS)
-    worker = context.Process(target=_worker, args=(source, queue), daemon=True)
+    receiver, sender = context.Pipe(duplex=False)
+    worker = context.Process(target=_worker, args=(source, sender), daemon=True)
     worker.start()
+    sender.close()  # only the worker writes: if it dies, recv() ends with EOFError instead of waiting
+    chunks: queue.Queue = queue.Queue(maxsize=_AHEAD)
+    threading.Thread(target=_receive, args=(receiver, worker, chunks), daemon=True).start()
     try:
-        while (chunk := _next_chunk(queue, worker)) is not None:
+        while (chunk := chunks.get()) is not None:
             if isinstance(chunk, BaseException):
                 raise chunk
             for item in chunk:
@@ -194,6 +210,7 @@ def _from_worker(source: Source) -> Iterator[Record | PreparedPost]:
     finally:
         worker.terminate()
         worker.join()
+        receiver.close()
 
 
 def ingest(
