@@ -104,3 +104,11 @@ def test_demo_ingests_the_example_and_runs_its_searches(tmp_path):
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "demo" / "echoscope.db").exists()
     assert "posts matching صلواتكم لجيش روسيا" in result.stdout
+
+
+def test_the_same_commands_on_postgresql_give_the_same_records(db, pg_url):
+    for args in (("ingest", "tdesktop", str(KAHF), str(FRIENDS)), ("channels", "import", str(EXAMPLE / "registry.csv"))):
+        result = echoscope(*args, "--db", pg_url)
+        assert result.returncode == 0, result.stderr
+    searches = [echoscope("search", "روسيا", "--format", "jsonl", "--db", target).stdout for target in (str(db), pg_url)]
+    assert searches[0] == searches[1] and searches[0].count("\n") >= 2
