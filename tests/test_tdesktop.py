@@ -556,7 +556,7 @@ def test_memory_does_not_grow_with_the_export(tmp_path):
     process = psutil.Process()
     baseline = peak = process.memory_info().rss
     seen = 0
-    for record in TelegramDesktopExport(path).iter_records():
+    for _record in TelegramDesktopExport(path).iter_records():
         seen += 1
         if seen % 10_000 == 0:
             peak = max(peak, process.memory_info().rss)

@@ -8,20 +8,15 @@ writing it with different content adds a version and an `edit` event, never over
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
-from typing import Iterable, NamedTuple, Sequence
+from typing import Iterable, Sequence
 
-import orjson
 from sqlalchemy import Connection, Table, bindparam, insert, select, update
 
-from echoscope.evidence import canonical_json, content_sha256, raw_record, sha256_hex
-from echoscope.model import Capture, Event, Media, Post, SourceWarning
+from echoscope.evidence import canonical_json, sha256_hex
+from echoscope.model import Capture, Event, SourceWarning
 from echoscope.store import fts
+from echoscope.store.prepared import PreparedPost, utc
 from echoscope.store.schema import captures, events, media, post_versions, posts, warnings
-from echoscope.text.normalize import normalize
-
-
-_MEDIA_FIELDS = Media.__slots__
 
 
 @dataclass
@@ -36,10 +31,6 @@ class WriteCounts:
         self.new_versions += other.new_versions
 
 
-def utc(value: datetime | None) -> datetime | None:
-    return value.astimezone(UTC) if value is not None else None
-
-
 def add_capture(conn: Connection, capture: Capture, operator: str | None) -> int:
     """The capture's key; the same bytes read again by the same source reuse the first capture."""
     key = conn.execute(
@@ -49,26 +40,6 @@ def add_capture(conn: Connection, capture: Capture, operator: str | None) -> int
         return key
     row = asdict(capture) | {"collected_at": utc(capture.collected_at), "operator": operator}
     return conn.execute(insert(captures).values(row).returning(captures.c.pk)).scalar_one()
-
-
-class PreparedPost(NamedTuple):
-    """A post turned into column values, with its hashes: all the per-post work that needs no database,
-    so it can run in another process than the one writing (see ingest.py)."""
-
-    platform: str
-    channel_id: str
-    post_id: int
-    edited: datetime | None
-    content_sha256: str
-    columns: dict  # posts columns except channel_pk and version
-    raw: str | None
-    raw_sha256: str | None
-    media: list[dict]  # media columns except post_pk and version
-
-
-def _plain(items) -> list[dict]:
-    """Dataclasses as dicts without their empty fields: smaller JSON, and cheap to send between processes."""
-    return [{name: value for name in item.__slots__ if (value := getattr(item, name)) is not None} for item in items]
 
 
 def insert_many(conn: Connection, table: Table, rows: list[dict]) -> None:
@@ -86,60 +57,9 @@ def insert_many(conn: Connection, table: Table, rows: list[dict]) -> None:
     compiled = insert(table).compile(dialect=conn.dialect, column_keys=list(rows[0]))
     names = compiled.positiontup
     processors = [table.c[name].type.bind_processor(conn.dialect) for name in names]
-    plan = list(zip(names, processors))
+    plan = list(zip(names, processors, strict=True))
     values = [tuple(process(row[name]) if process else row[name] for name, process in plan) for row in rows]
     conn.exec_driver_sql(compiled.string, values)
-
-
-def prepare_post(post: Post) -> PreparedPost:
-    raw, raw_sha = raw_record(post)
-    edited = utc(post.edited)
-    content_sha = content_sha256(post)
-    columns = {
-        "post_id": post.post_id,
-        "date": utc(post.date),
-        "text": post.text,
-        "text_norm": normalize(post.text),
-        "entities": _plain(post.entities) or None,
-        "author": post.author,
-        "sender_id": post.sender_id,
-        "sender_name": post.sender_name,
-        "forwarded_from": post.forwarded_from,
-        "forwarded_from_id": post.forwarded_from_id,
-        "forwarded_post_id": post.forwarded_post_id,
-        "reply_to": post.reply_to,
-        "reply_to_peer": post.reply_to_peer,
-        "edited": edited,
-        "views": post.views,
-        "forwards": post.forwards,
-        "reactions": _plain(post.reactions) if post.reactions is not None else None,
-        "extra": post.extra or None,
-        "content_sha256": content_sha,
-    }
-    media_rows = [
-        {name: getattr(item, name) for name in _MEDIA_FIELDS} | {"ordinal": ordinal}
-        for ordinal, item in enumerate(post.media)
-    ]
-    return PreparedPost(post.platform, post.channel_id, post.post_id, edited, content_sha, columns, raw, raw_sha, media_rows)
-
-
-def encode_prepared(batch: list[PreparedPost]) -> bytes:
-    """Prepared posts as JSON, to cross a process boundary: several times cheaper than pickling them
-    (no datetime or tuple objects to rebuild), and the only kinds of values they hold."""
-    return orjson.dumps([tuple(post) for post in batch])
-
-
-def decode_prepared(data: bytes) -> list[PreparedPost]:
-    posts = []
-    for fields in orjson.loads(data):
-        post = PreparedPost(*fields)
-        columns = post.columns
-        columns["date"] = datetime.fromisoformat(columns["date"])
-        if post.edited is not None:
-            columns["edited"] = datetime.fromisoformat(post.edited)
-            post = post._replace(edited=columns["edited"])
-        posts.append(post)
-    return posts
 
 
 def _unique_by_post_id(batch: Sequence[PreparedPost]) -> tuple[list[PreparedPost], list[PreparedPost]]:
