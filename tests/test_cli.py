@@ -112,3 +112,42 @@ def test_the_same_commands_on_postgresql_give_the_same_records(db, pg_url):
         assert result.returncode == 0, result.stderr
     searches = [echoscope("search", "روسيا", "--format", "jsonl", "--db", target).stdout for target in (str(db), pg_url)]
     assert searches[0] == searches[1] and searches[0].count("\n") >= 2
+
+
+def test_ctrl_c_keeps_every_committed_batch_and_a_rerun_completes(tmp_path):
+    import importlib.util
+    import signal
+    import sqlite3
+    import time
+
+    spec = importlib.util.spec_from_file_location("bench_ingest", ROOT / "benchmarks" / "ingest.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    export = bench.write_export(tmp_path / "export", 60_000).parent
+    path = tmp_path / "interrupted.db"
+    command = [sys.executable, "-m", "echoscope", "ingest", "tdesktop", "--db", str(path), str(export)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    stored = 0
+    while stored == 0 and process.poll() is None:
+        time.sleep(0.2)
+        if path.exists():
+            try:
+                with sqlite3.connect(path) as conn:
+                    stored = conn.execute("SELECT count(*) FROM posts").fetchone()[0]
+            except sqlite3.OperationalError:  # the schema is still being created
+                pass
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    if process.returncode == 0:
+        pytest.skip("the ingest finished before the interrupt arrived")
+    assert process.returncode == 130 and "Traceback" not in stderr
+    assert "every completed batch is stored" in stderr
+    with sqlite3.connect(path) as conn:
+        kept = conn.execute("SELECT count(*) FROM posts").fetchone()[0]
+    assert kept >= stored > 0
+    rerun = echoscope("ingest", "tdesktop", str(export), db=path)
+    assert rerun.returncode == 0, rerun.stderr
+    with sqlite3.connect(path) as conn:
+        total, distinct = conn.execute("SELECT count(*), count(DISTINCT post_id) FROM posts").fetchone()
+    assert total == distinct > kept

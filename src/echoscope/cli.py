@@ -104,6 +104,9 @@ def ingest_tdesktop(
                 source = TelegramDesktopExport(path, include_private_chats=include_private_chats)
                 with views.message_progress(err, f"Ingesting {path}") as advance:
                     done.append((path, ingest(store, source, progress=advance)))
+    except KeyboardInterrupt:
+        err.print("interrupted: every completed batch is stored; run the same command again to resume")
+        raise typer.Exit(130) from None
     finally:
         if done:  # what was stored before an error is stored: say so
             views.print_ingest_summary(out, done)
@@ -201,6 +204,3 @@ def main() -> None:
             raise
         err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        err.print("interrupted: every completed batch is stored; run the same command again to resume")
-        sys.exit(130)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import queue
+import signal
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -155,6 +156,7 @@ def _worker(source: Source, pipe) -> None:
 
     A pipe, not a multiprocessing.Queue: `send` blocks while the writer's queue is full, so memory is
     bounded (a Queue's feeder thread lets it grow instead)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the writer's to handle: it stops this process
     chunker = _Chunker(pipe)
     try:
         for record in prepared(source.iter_records()):
