@@ -151,3 +151,12 @@ def test_ctrl_c_keeps_every_committed_batch_and_a_rerun_completes(tmp_path):
     with sqlite3.connect(path) as conn:
         total, distinct = conn.execute("SELECT count(*), count(DISTINCT post_id) FROM posts").fetchone()
     assert total == distinct > kept
+
+
+def test_records_carry_exactly_the_documented_fields_and_csv_keeps_its_header_when_empty(db):
+    from echoscope.store.reader import RECORD_FIELDS
+
+    found = echoscope("search", "الناتو", "--format", "jsonl", db=db)
+    assert all(tuple(json.loads(line)) == RECORD_FIELDS for line in found.stdout.splitlines())
+    empty = echoscope("search", "nothing-matches-this", "--format", "csv", db=db)
+    assert empty.returncode == 0 and empty.stdout.strip().split(",") == list(RECORD_FIELDS)

@@ -18,6 +18,7 @@ from echoscope.ingest import ingest
 from echoscope.registry import read_registry
 from echoscope.sources.tdesktop import TelegramDesktopExport
 from echoscope.store import Store
+from echoscope.store.reader import RECORD_FIELDS
 from echoscope import views
 
 app = typer.Typer(
@@ -136,7 +137,7 @@ def search(
     if fmt == "table":
         views.print_search_results(out, query, found)
     else:
-        write_records(found, sys.stdout, fmt)
+        write_records(found, sys.stdout, fmt, RECORD_FIELDS)
 
 
 @export_app.command("posts")
@@ -150,10 +151,10 @@ def export_posts(
         raise QueryError(f"--format must be jsonl or csv, not {fmt!r}")
     with _open(db) as store:
         if output is None:
-            write_records(store.iter_posts(), sys.stdout, fmt)
+            write_records(store.iter_posts(), sys.stdout, fmt, RECORD_FIELDS)
             return
         with output.open("w", encoding="utf-8", newline="") as handle:
-            count = write_records(store.iter_posts(), handle, fmt)
+            count = write_records(store.iter_posts(), handle, fmt, RECORD_FIELDS)
     err.print(f"Wrote {count} posts to {output}")
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from typing import IO, Iterable
+from typing import IO, Iterable, Sequence
 
 import orjson
 
@@ -24,18 +24,17 @@ def _cell(value: object) -> object:
     return orjson.dumps(value).decode() if isinstance(value, (list, dict)) else value
 
 
-def write_csv(records: Iterable[dict], out: IO[str]) -> int:
-    writer: csv.DictWriter | None = None
+def write_csv(records: Iterable[dict], out: IO[str], fields: Sequence[str]) -> int:
+    """CSV with a header even when there is no record, so a tool reading it sees the columns."""
+    writer = csv.DictWriter(out, fieldnames=list(fields), lineterminator="\n")
+    writer.writeheader()
     count = 0
     for record in records:
-        if writer is None:
-            writer = csv.DictWriter(out, fieldnames=list(record), lineterminator="\n")
-            writer.writeheader()
         writer.writerow({key: _cell(value) for key, value in record.items()})
         count += 1
     return count
 
 
-def write_records(records: Iterable[dict], out: IO[str], fmt: str) -> int:
+def write_records(records: Iterable[dict], out: IO[str], fmt: str, fields: Sequence[str]) -> int:
     """Write records in `fmt` (jsonl or csv); returns how many were written."""
-    return write_jsonl(records, out) if fmt == "jsonl" else write_csv(records, out)
+    return write_jsonl(records, out) if fmt == "jsonl" else write_csv(records, out, fields)

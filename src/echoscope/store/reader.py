@@ -31,6 +31,14 @@ POST_COLUMNS = (
 )
 
 
+# The fields of a post record, in order: the project's public interface (see README, "Output records").
+RECORD_FIELDS = (
+    "platform", "channel", "channel_id", "post_id", "date", "text", "permalink", "forwarded_from",
+    "forwarded_from_id", "author", "views", "edited", "media", "channel_title", "affiliation", "version",
+    "content_sha256",
+)
+
+
 def as_utc(value: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes (stored as UTC); PostgreSQL aware ones in its session zone."""
     if value is None:
