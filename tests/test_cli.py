@@ -160,3 +160,17 @@ def test_records_carry_exactly_the_documented_fields_and_csv_keeps_its_header_wh
     assert all(tuple(json.loads(line)) == RECORD_FIELDS for line in found.stdout.splitlines())
     empty = echoscope("search", "nothing-matches-this", "--format", "csv", db=db)
     assert empty.returncode == 0 and empty.stdout.strip().split(",") == list(RECORD_FIELDS)
+
+
+def test_verify_names_a_raw_record_changed_behind_echoscopes_back(db):
+    import sqlite3
+
+    clean = echoscope("verify", db=db)
+    assert clean.returncode == 0 and "every one matches" in clean.stdout
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE post_versions SET raw = replace(raw, 'الناتو', 'الناطو') WHERE pk = "
+                     "(SELECT min(pk) FROM post_versions WHERE raw LIKE '%الناتو%')")
+    tampered = echoscope("verify", db=db)
+    assert tampered.returncode == 1
+    assert "1 of" in tampered.stdout and "no longer match" in tampered.stdout
+    assert "channel170000000" in tampered.stdout  # the tampered post is named

@@ -186,6 +186,21 @@ def stats(db: Db = None) -> None:
 
 
 @app.command()
+def verify(db: Db = None) -> None:
+    """Re-hash every kept raw record and name those that no longer match (exit 1 if any).
+
+    Nothing is repaired: a mismatch means the database was changed outside echoscope or damaged.
+    """
+    from echoscope.verify import verify_raw_records
+
+    with _open(db) as store:
+        report = verify_raw_records(store)
+    views.print_verify(out, report)
+    if report.mismatches:
+        raise typer.Exit(1)
+
+
+@app.command()
 def demo(
     example: Annotated[Path, typer.Option(help="The bundled example folder.")] = Path("examples/demo"),
     out_dir: Annotated[Path, typer.Option("--out", help="Where the demo store goes.")] = Path("demo-out"),

@@ -125,6 +125,18 @@ def print_stats(console: Console, rows: list[dict]) -> None:
     console.print(table)
 
 
+def print_verify(console: Console, report) -> None:
+    if not report.mismatches:
+        console.print(f"[green]{report.checked:,} raw records checked: every one matches its SHA-256[/]")
+        return
+    table = Table(title=f"{len(report.mismatches):,} of {report.checked:,} raw records no longer match", header_style="bold red")
+    for name in ("channel", "post", "version", "stored sha256", "sha256 now"):
+        table.add_column(name)
+    for item in report.mismatches:
+        table.add_row(escape(item.channel_id or ""), str(item.post_id), str(item.version), item.stored_sha256, item.actual_sha256)
+    console.print(table)
+
+
 def print_demo(console: Console, result) -> None:
     console.print(f"[bold]Store:[/] {escape(str(result.db_path))}")
     print_ingest_summary(console, result.ingests)

@@ -69,6 +69,10 @@ class Store:
         with self.reading() as conn:
             yield from reader.iter_post_records(conn)
 
+    def iter_raw_versions(self) -> Iterator:
+        with self.reading() as conn:
+            yield from reader.iter_raw_versions(conn)
+
     def channel_stats(self) -> list[dict]:
         with self.reading() as conn:
             return reader.channel_stats(conn)

@@ -9,7 +9,7 @@ from typing import Iterator, Sequence
 from sqlalchemy import Connection, Join, Select, and_, func, select, tuple_
 
 from echoscope.model import TELEGRAM
-from echoscope.store.schema import channels, media, posts
+from echoscope.store.schema import channels, media, post_versions, posts
 
 POST_COLUMNS = (
     posts.c.pk,
@@ -119,6 +119,24 @@ def iter_post_records(conn: Connection, page_size: int = 2000) -> Iterator[dict]
         if not rows:
             return
         yield from records(conn, rows)
+        last = rows[-1].pk
+
+
+def iter_raw_versions(conn: Connection, page_size: int = 5000) -> Iterator:
+    """Every kept raw record with its stored hash and the post it belongs to, page by page."""
+    last = 0
+    while True:
+        rows = conn.execute(
+            select(post_versions.c.pk, post_versions.c.version, post_versions.c.raw, post_versions.c.raw_sha256,
+                   posts.c.post_id, channels.c.channel_id)
+            .select_from(post_versions.join(posts, posts.c.pk == post_versions.c.post_pk).join(channels, channels.c.pk == posts.c.channel_pk))
+            .where(post_versions.c.pk > last, post_versions.c.raw.is_not(None))
+            .order_by(post_versions.c.pk)
+            .limit(page_size)
+        ).all()
+        if not rows:
+            return
+        yield from rows
         last = rows[-1].pk
 
 
