@@ -16,6 +16,7 @@ from echoscope.errors import EchoscopeError, QueryError
 from echoscope.exports import FORMATS, write_records
 from echoscope.ingest import ingest
 from echoscope.registry import read_registry
+from echoscope.sources.table import PRESETS, TableSource, column_map
 from echoscope.sources.tdesktop import TelegramDesktopExport
 from echoscope.store import Store
 from echoscope.store.reader import RECORD_FIELDS
@@ -86,6 +87,24 @@ def _main(
         raise typer.Exit()
 
 
+def _ingest_all(db: Optional[str], sources: list) -> None:
+    """Ingest (path, source) pairs with a live counter each, then one summary table.
+
+    Sources are all made (and so checked) before anything is written."""
+    done = []
+    try:
+        with _open(db) as store:
+            for path, source in sources:
+                with views.message_progress(err, f"Ingesting {path}") as advance:
+                    done.append((path, ingest(store, source, progress=advance)))
+    except KeyboardInterrupt:
+        err.print("interrupted: every completed batch is stored; run the same command again to resume")
+        raise typer.Exit(130) from None
+    finally:
+        if done:  # what was stored before an error is stored: say so
+            views.print_ingest_summary(out, done)
+
+
 @ingest_app.command("tdesktop")
 def ingest_tdesktop(
     paths: Annotated[list[Path], typer.Argument(help="Export folders, result.json files or .zip archives.")],
@@ -98,19 +117,29 @@ def ingest_tdesktop(
 
     Example: [bold]echoscope ingest tdesktop ~/Downloads/Telegram\\ Desktop/ChatExport_2023-06-08[/]
     """
-    done = []
-    try:
-        with _open(db) as store:
-            for path in paths:
-                source = TelegramDesktopExport(path, include_private_chats=include_private_chats)
-                with views.message_progress(err, f"Ingesting {path}") as advance:
-                    done.append((path, ingest(store, source, progress=advance)))
-    except KeyboardInterrupt:
-        err.print("interrupted: every completed batch is stored; run the same command again to resume")
-        raise typer.Exit(130) from None
-    finally:
-        if done:  # what was stored before an error is stored: say so
-            views.print_ingest_summary(out, done)
+    sources = [(path, TelegramDesktopExport(path, include_private_chats=include_private_chats)) for path in paths]
+    _ingest_all(db, sources)
+
+
+@ingest_app.command("table")
+def ingest_table(
+    paths: Annotated[list[Path], typer.Argument(help="CSV or JSON Lines (.jsonl, .ndjson) files of posts.")],
+    db: Db = None,
+    platform: Annotated[
+        Optional[str], typer.Option(help="Platform of rows without a platform column: facebook, x, …")
+    ] = None,
+    mapping: Annotated[
+        Optional[list[str]], typer.Option("--map", help="target=source: read a field from another column; repeatable.")
+    ] = None,
+    preset: Annotated[Optional[str], typer.Option(help=f"Shipped column mapping: {', '.join(PRESETS)}.")] = None,
+) -> None:
+    """Ingest posts from other platforms: columns platform, channel, post_id, date, text, url, media …
+
+    Example: [bold]echoscope ingest table ct-export.csv --platform facebook --preset crowdtangle[/]
+    """
+    columns = column_map(mapping or [])
+    sources = [(path, TableSource(path, platform=platform, columns=columns, preset=preset)) for path in paths]
+    _ingest_all(db, sources)
 
 
 @app.command()

@@ -51,8 +51,8 @@ class IngestSummary:
 
 @dataclass
 class _Pending:
-    posts: dict[str, list[PreparedPost]] = field(default_factory=dict)
-    events: dict[str, list[Event]] = field(default_factory=dict)
+    posts: dict[tuple[str, str], list[PreparedPost]] = field(default_factory=dict)
+    events: dict[tuple[str, str], list[Event]] = field(default_factory=dict)
     warnings: list[SourceWarning] = field(default_factory=list)
     size: int = 0
 
@@ -63,7 +63,7 @@ class _Batcher:
         self.summary = summary
         self.progress = progress
         self.capture_pk: int | None = None
-        self.channel_pks: dict[str, int] = {}
+        self.channel_pks: dict[tuple[str, str], int] = {}  # (platform, channel_id) → key
         self.pending = _Pending()
 
     def take(self, record: Record) -> None:
@@ -74,14 +74,14 @@ class _Batcher:
         elif isinstance(record, Channel):
             self.flush()
             with self.store.transaction() as conn:
-                self.channel_pks[record.channel_id] = upsert_channel(conn, record, self.capture_pk)
+                self.channel_pks[record.platform, record.channel_id] = upsert_channel(conn, record, self.capture_pk)
             self.summary.channels.add(record.channel_id)
         elif isinstance(record, PreparedPost):
-            self.pending.posts.setdefault(record.channel_id, []).append(record)
+            self.pending.posts.setdefault((record.platform, record.channel_id), []).append(record)
             self.summary.media.update(item["status"] for item in record.media)
             self.pending.size += 1
         elif isinstance(record, Event):
-            self.pending.events.setdefault(record.channel_id, []).append(record)
+            self.pending.events.setdefault((record.platform, record.channel_id), []).append(record)
             self.pending.size += 1
         elif isinstance(record, SourceWarning):
             self.pending.warnings.append(record)
@@ -94,21 +94,23 @@ class _Batcher:
         if self.capture_pk is None:
             raise SourceError("a source yielded records before saying what it read (no Capture record)")
         with self.store.transaction() as conn:
-            for channel_id, batch in pending.posts.items():
-                self.summary.posts.add(write_posts(conn, self._channel(channel_id), batch, self.capture_pk))
-            for channel_id, batch in pending.events.items():
-                self.summary.new_events += write_events(conn, self._channel(channel_id), batch, self.capture_pk)
-            warned = [(item, self.channel_pks.get(item.channel_id)) for item in pending.warnings]
+            for channel, batch in pending.posts.items():
+                self.summary.posts.add(write_posts(conn, self._channel(channel), batch, self.capture_pk))
+            for channel, batch in pending.events.items():
+                self.summary.new_events += write_events(conn, self._channel(channel), batch, self.capture_pk)
+            # A warning names a channel id without its platform: any channel of this capture with that id.
+            by_id = {channel_id: pk for (_, channel_id), pk in self.channel_pks.items()}
+            warned = [(item, by_id.get(item.channel_id)) for item in pending.warnings]
             write_warnings(conn, warned, self.capture_pk)
         self.summary.messages += pending.size
         if self.progress:
             self.progress(pending.size)
 
-    def _channel(self, channel_id: str) -> int:
+    def _channel(self, channel: tuple[str, str]) -> int:
         try:
-            return self.channel_pks[channel_id]
+            return self.channel_pks[channel]
         except KeyError:
-            raise SourceError(f"a source yielded posts of {channel_id} before the channel itself") from None
+            raise SourceError(f"a source yielded posts of {channel[1]} ({channel[0]}) before the channel itself") from None
 
 
 def prepared(records: Iterable[Record]) -> Iterator[Record | PreparedPost]:

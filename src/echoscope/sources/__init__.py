@@ -5,6 +5,7 @@ a Capture first, then each Channel before its Posts, Events and SourceWarnings. 
 module plus one line in SOURCES.
 """
 
+from echoscope.sources.table import TableSource
 from echoscope.sources.tdesktop import TelegramDesktopExport
 
-SOURCES = [TelegramDesktopExport]
+SOURCES = [TelegramDesktopExport, TableSource]
