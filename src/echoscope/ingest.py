@@ -41,7 +41,7 @@ class Source(Protocol):
 class IngestSummary:
     """What one ingest did, for the analyst's summary table."""
 
-    channels: set[str] = field(default_factory=set)
+    channels: set[tuple[str, str]] = field(default_factory=set)  # (platform, channel_id)
     posts: WriteCounts = field(default_factory=WriteCounts)
     new_events: int = 0
     media: Counter = field(default_factory=Counter)
@@ -75,7 +75,7 @@ class _Batcher:
             self.flush()
             with self.store.transaction() as conn:
                 self.channel_pks[record.platform, record.channel_id] = upsert_channel(conn, record, self.capture_pk)
-            self.summary.channels.add(record.channel_id)
+            self.summary.channels.add((record.platform, record.channel_id))
         elif isinstance(record, PreparedPost):
             self.pending.posts.setdefault((record.platform, record.channel_id), []).append(record)
             self.summary.media.update(item["status"] for item in record.media)
