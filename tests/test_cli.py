@@ -136,7 +136,7 @@ def test_ctrl_c_keeps_every_committed_batch_and_a_rerun_completes(tmp_path):
                 with sqlite3.connect(path) as conn:
                     stored = conn.execute("SELECT count(*) FROM posts").fetchone()[0]
             except sqlite3.OperationalError:  # the schema is still being created
-                pass
+                continue
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     if process.returncode == 0:
