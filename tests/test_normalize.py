@@ -10,7 +10,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from echoscope.text.normalize import fold, normalize, search_tokens
+from echoscope.text.normalize import fold, normalize, normalize_many, search_tokens
 
 
 def is_token_char(char: str) -> bool:
@@ -237,3 +237,45 @@ def test_token_split_matches_the_documented_rule(text: str) -> None:
 def test_normalize_and_fold_are_idempotent(text: str) -> None:
     assert normalize(normalize(text)) == normalize(text)
     assert fold(fold(text)) == fold(text)
+
+
+# normalize_many: the batch path must give exactly what normalize gives, text by text.
+batch_texts = texts | st.text(st.sampled_from(INTERESTING + "\0 \u0301\ud800\U00020000\U0002fffe"))
+
+
+@given(st.lists(batch_texts, max_size=20))
+@example([])
+@example([""])
+@example(["", "", ""])
+@example(["a\0b", "\0", "c"])  # the sentinel that joins the batch, inside texts
+@example(["\u1100\u200b\u1161", "x"])  # the second NFKC pass
+@example(["a\U00020000b c\U0002fffed", "🏴\U000e0067\U000e007fx"])  # above plane 1
+def test_normalize_many_is_normalize_of_each_text(batch: list[str]) -> None:
+    assert normalize_many(batch) == [normalize(text) for text in batch]
+
+
+@pytest.mark.parametrize(
+    "batch",
+    [
+        [variant for variant, _ in UNICODE_FORMS + ARABIC_MARKS + ARABIC_LETTERS + PERSIAN + CYRILLIC_AND_LATIN],
+        [text for text, _ in TOKENS],
+        [word[:2] + invisible + word[2:] for invisible in INVISIBLE for word in ("الناتو", "НАТО")],
+        ["  spaces\n\tand\u3000lines  ", "\u200b", " ", "x\u200b y", "е\u0308 и\u0306 ا\u0654"],
+        ["\ud800 lone surrogate", "\u0301 leading mark", "trailing mark \u0301"],
+    ],
+    ids=["folding rules", "token rules", "invisible characters", "spacing", "odd characters"],
+)
+def test_normalize_many_agrees_on_the_documented_cases(batch: list[str]) -> None:
+    assert normalize_many(batch) == [normalize(text) for text in batch]
+
+
+def test_normalize_many_keeps_order_and_length() -> None:
+    batch = ["Ёлка", "", "الْنَّاتُو", "a\0b", "ایران", "🔥"] * 500
+    assert normalize_many(batch) == ["елка", "", "الناتو", "a b", "ايران", ""] * 500
+
+
+def test_normalize_many_agrees_on_every_character() -> None:
+    # One batch: each code point (the sentinel, surrogates and everything above plane 1 among them)
+    # between two letters, so the batch table is checked against the scalar one everywhere.
+    batch = [f"a{chr(cp)}b" for cp in range(0x110000)]
+    assert normalize_many(batch) == [normalize(text) for text in batch]

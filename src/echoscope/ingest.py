@@ -25,10 +25,12 @@ from echoscope.store import Store
 from echoscope.store.channels import upsert_channel
 from echoscope.store.prepared import PreparedPost, decode_prepared, encode_prepared, prepare_post
 from echoscope.store.writer import WriteCounts, add_capture, write_events, write_posts, write_warnings
+from echoscope.text.normalize import normalize_many
 
 DEFAULT_BATCH = 5000
 _CHUNK = 1000  # records per message between the worker and the writer
 _AHEAD = 8  # chunks the worker may run ahead of the writer: overlap without unbounded memory
+_NORMALIZE_RUN = 1000  # posts normalised together by normalize_many; longer runs are no faster per post
 
 
 class Source(Protocol):
@@ -114,9 +116,29 @@ class _Batcher:
 
 
 def prepared(records: Iterable[Record]) -> Iterator[Record | PreparedPost]:
-    """The records with every Post prepared for writing (the per-post work that needs no database)."""
-    for record in records:
-        yield prepare_post(record) if isinstance(record, Post) else record
+    """The records, in order, with every Post prepared for writing (the per-post work that needs no
+    database). Consecutive posts are held back in runs of up to _NORMALIZE_RUN to normalise them together."""
+    posts: list[Post] = []
+    try:
+        for record in records:
+            if isinstance(record, Post):
+                posts.append(record)
+                if len(posts) < _NORMALIZE_RUN:
+                    continue
+            run, posts = posts, []  # emptied first: if preparing fails, the handler below has nothing to redo
+            yield from _prepare_run(run)
+            if not isinstance(record, Post):
+                yield record
+    except Exception:
+        # The source failed: the posts it yielded before are complete, and are stored (evidence first).
+        yield from _prepare_run(posts)
+        raise
+    yield from _prepare_run(posts)
+
+
+def _prepare_run(posts: list[Post]) -> Iterator[PreparedPost]:
+    for post, text_norm in zip(posts, normalize_many([post.text for post in posts]), strict=True):
+        yield prepare_post(post, text_norm)
 
 
 class _Chunker:

@@ -12,7 +12,6 @@ import orjson
 
 from echoscope.evidence import content_sha256, raw_record
 from echoscope.model import Media, Post
-from echoscope.text.normalize import normalize
 
 _MEDIA_FIELDS = Media.__slots__
 
@@ -41,7 +40,8 @@ def _plain(items) -> list[dict]:
     return [{name: value for name in item.__slots__ if (value := getattr(item, name)) is not None} for item in items]
 
 
-def prepare_post(post: Post) -> PreparedPost:
+def prepare_post(post: Post, text_norm: str) -> PreparedPost:
+    """`text_norm` is `normalize(post.text)`, computed by the caller for a whole run of posts at once."""
     raw, raw_sha = raw_record(post)
     edited = utc(post.edited)
     content_sha = content_sha256(post)
@@ -49,7 +49,7 @@ def prepare_post(post: Post) -> PreparedPost:
         "post_id": post.post_id,
         "date": utc(post.date),
         "text": post.text,
-        "text_norm": normalize(post.text),
+        "text_norm": text_norm,
         "entities": _plain(post.entities) or None,
         "author": post.author,
         "sender_id": post.sender_id,
