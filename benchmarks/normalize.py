@@ -13,19 +13,14 @@ The figures go to stdout and into docs/benchmarks.md between the `normalize` mar
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import random
 import time
-from pathlib import Path
 
 import numpy
+from _figures import machine, write_block
 
 from echoscope.text.normalize import normalize, normalize_many
 
-ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "benchmarks.md"
-START, END = "<!-- normalize:start -->", "<!-- normalize:end -->"
 BATCHES = (5000, 1000)  # the batch size of the comparison, and the run length ingest uses
 POST_LENGTH = 300
 
@@ -82,28 +77,15 @@ def best_of(repeat: int, job) -> float:
 def write_doc(posts: int, repeat: int, results: dict[str, float]) -> str:
     loop = results["normalize (loop)"]
     lines = [
-        START,
-        (
-            f"Search form of {posts:,} synthetic Arabic / Persian / Russian posts of {POST_LENGTH} characters, "
-            f"best of {repeat} (`python benchmarks/normalize.py --posts {posts}`; "
-            f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-            f"Python {platform.python_version()}, NumPy {numpy.__version__})."
-        ),
+        f"Search form of {posts:,} synthetic Arabic / Persian / Russian posts of {POST_LENGTH} characters, "
+        f"best of {repeat} (`python benchmarks/normalize.py --posts {posts}`; {machine()}, NumPy {numpy.__version__}).",
         "",
         "| contender | µs per post | posts/s | speed-up |",
         "|---|---:|---:|---:|",
     ]
     for name, seconds in results.items():
         lines.append(f"| {name} | {seconds / posts * 1e6:.1f} | {posts / seconds:,.0f} | {loop / seconds:.2f}× |")
-    lines.append(END)
-    block = "\n".join(lines)
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    if START in text:
-        text = text[: text.index(START)] + block + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip() + "\n\n## Normalisation\n\n" + block + "\n"
-    DOC.write_text(text, encoding="utf-8")
-    return block
+    return write_block("normalize", "Normalisation", lines)
 
 
 def main() -> None:
