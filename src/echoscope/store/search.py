@@ -8,6 +8,7 @@ from sqlalchemy import Connection, func, or_, select
 from sqlalchemy.exc import DBAPIError
 
 from echoscope.errors import QueryError
+from echoscope.registry import clean_username, telegram_channel_id
 from echoscope.store import fts
 from echoscope.store.reader import POST_COLUMNS, as_utc, posts_from, records
 from echoscope.store.schema import channels, posts
@@ -15,13 +16,17 @@ from echoscope.text.normalize import search_tokens
 
 
 def _channel_forms(name: str) -> tuple[str, set[str]]:
-    """A channel as typed (@name, t.me/name, channel123, 123, -100123) → (username, channel ids)."""
-    name = name.strip().removeprefix("https://").removeprefix("t.me/").removeprefix("@").strip("/")
-    bare = name.removeprefix("-100") if name.startswith("-100") else name
-    ids = {name}
-    if bare.isdigit():
-        ids |= {f"channel{bare}", f"chat{bare}"}
-    return name.lower(), ids
+    """A channel as typed (@name, t.me/name, channel123, 123, -100123) → (username, channel ids),
+    read the way the registry reads them."""
+    typed = clean_username(name)
+    ids = {typed}
+    try:
+        ids.add(telegram_channel_id(typed))
+    except ValueError:  # not an id: only a username
+        pass
+    if typed.isdigit():
+        ids.add(f"chat{typed}")  # a bare number may name a basic group as well
+    return typed.lower(), ids
 
 
 def resolve_channels(conn: Connection, names: list[str]) -> list[int]:
