@@ -115,3 +115,13 @@ def test_a_damaged_database_file_gives_a_clear_error_and_is_not_rewritten(sqlite
     with pytest.raises(StoreError, match="never repairs"):
         Store(sqlite_path)
     assert sqlite_path.read_bytes() == before
+
+
+def test_reading_everything_page_by_page_misses_nothing_and_repeats_nothing(store):
+    from echoscope.store import reader
+
+    ingest(store, _records(*(post(i, f"منشور {i}", hours=i) for i in range(1, 8))))
+    with store.reading() as conn:
+        exported = [record["post_id"] for record in reader.iter_post_records(conn, page_size=3)]
+        hashed = [row.post_id for row in reader.iter_raw_versions(conn, page_size=2)]
+    assert exported == hashed == list(range(1, 8))

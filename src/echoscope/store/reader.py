@@ -111,33 +111,30 @@ def records(conn: Connection, rows: Sequence) -> list[dict]:
     ]
 
 
-def iter_post_records(conn: Connection, page_size: int = 2000) -> Iterator[dict]:
-    """Every post, in store order, one page at a time (keyset pagination keeps memory flat)."""
+def _pages(conn: Connection, query: Select, key, page_size: int) -> Iterator[list]:
+    """The rows of `query` a page at a time, by `key` (keyset pagination keeps memory flat whatever the size)."""
     last = 0
-    while True:
-        rows = conn.execute(posts_query().where(posts.c.pk > last).order_by(posts.c.pk).limit(page_size)).all()
-        if not rows:
-            return
-        yield from records(conn, rows)
+    while rows := conn.execute(query.where(key > last).order_by(key).limit(page_size)).all():
+        yield rows
         last = rows[-1].pk
+
+
+def iter_post_records(conn: Connection, page_size: int = 2000) -> Iterator[dict]:
+    """Every post as an export record, in store order."""
+    for rows in _pages(conn, posts_query(), posts.c.pk, page_size):
+        yield from records(conn, rows)
 
 
 def iter_raw_versions(conn: Connection, page_size: int = 5000) -> Iterator:
-    """Every kept raw record with its stored hash and the post it belongs to, page by page."""
-    last = 0
-    while True:
-        rows = conn.execute(
-            select(post_versions.c.pk, post_versions.c.version, post_versions.c.raw, post_versions.c.raw_sha256,
-                   posts.c.post_id, channels.c.channel_id)
-            .select_from(post_versions.join(posts, posts.c.pk == post_versions.c.post_pk).join(channels, channels.c.pk == posts.c.channel_pk))
-            .where(post_versions.c.pk > last, post_versions.c.raw.is_not(None))
-            .order_by(post_versions.c.pk)
-            .limit(page_size)
-        ).all()
-        if not rows:
-            return
+    """Every kept raw record with its stored hash and the post it belongs to."""
+    query = (
+        select(post_versions.c.pk, post_versions.c.version, post_versions.c.raw, post_versions.c.raw_sha256,
+               posts.c.post_id, channels.c.channel_id)
+        .select_from(post_versions.join(posts, posts.c.pk == post_versions.c.post_pk).join(channels, channels.c.pk == posts.c.channel_pk))
+        .where(post_versions.c.raw.is_not(None))
+    )
+    for rows in _pages(conn, query, post_versions.c.pk, page_size):
         yield from rows
-        last = rows[-1].pk
 
 
 def channel_stats(conn: Connection) -> list[dict]:
