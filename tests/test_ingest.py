@@ -35,3 +35,21 @@ def test_running_again_after_a_failure_adds_only_what_is_missing(store):
 def test_a_source_must_say_what_it_read_before_posts(store):
     with pytest.raises(SourceError, match="no Capture"):
         ingest(store, [channel(), post(1, "x")])
+
+
+class _DyingSource:
+    """A source whose reading process is killed outright (as by the OOM killer) after its capture."""
+
+    name = "dying"
+
+    def iter_records(self):
+        import os
+
+        yield capture()
+        yield channel()
+        os._exit(3)
+
+
+def test_a_reading_process_that_dies_is_an_error_not_a_hang(store):
+    with pytest.raises(SourceError, match=r"ended unexpectedly \(exit code 3\)"):
+        ingest(store, _DyingSource())

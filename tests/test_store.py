@@ -125,3 +125,8 @@ def test_reading_everything_page_by_page_misses_nothing_and_repeats_nothing(stor
         exported = [record["post_id"] for record in reader.iter_post_records(conn, page_size=3)]
         hashed = [row.post_id for row in reader.iter_raw_versions(conn, page_size=2)]
     assert exported == hashed == list(range(1, 8))
+
+
+def test_a_database_url_echoscope_cannot_open_says_what_to_install():
+    with pytest.raises(StoreError, match="echoscope\\[postgres\\]"):
+        Store("postgresql+nosuchdriver://localhost/echoscope")
