@@ -4,6 +4,9 @@ Precedence: built-in defaults < the config file < environment variables (ECHOSCO
 The config file is `echoscope.toml` in the working directory, or the file named by ECHOSCOPE_CONFIG:
 
     db = "archive/echoscope.db"     # or "postgresql+psycopg://analyst@localhost/echoscope"
+
+    [stages.echoes]                 # a stage's settings, under its name; see `echoscope analyze --help`
+    jaccard = 0.8
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from pathlib import Path
 
 from echoscope.errors import ConfigError
 
-DEFAULTS = {"db": "echoscope.db"}
+DEFAULTS = {"db": "echoscope.db", "stages": {}}
 
 
 @cache
@@ -41,3 +44,30 @@ def setting(name: str):
 
 def default_db() -> str:
     return str(setting("db"))
+
+
+def stage_sections() -> dict[str, dict]:
+    """The `[stages.*]` tables of the config file, by stage name."""
+    sections = file_settings().get("stages", {})
+    if not isinstance(sections, dict) or not all(isinstance(value, dict) for value in sections.values()):
+        raise ConfigError("stages: expected tables such as [stages.echoes]")
+    return sections
+
+
+def stage_settings(stage: str, defaults: dict) -> dict:
+    """A stage's settings: its defaults, overridden by `[stages.<stage>]` in the config file.
+
+    A key the stage does not know, or a value of the wrong type, is a ConfigError naming both."""
+    given = stage_sections().get(stage, {})
+    unknown = set(given) - set(defaults)
+    if unknown:
+        raise ConfigError(f"[stages.{stage}]: unknown setting(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(defaults))}")
+    merged = dict(defaults)
+    for key, value in given.items():
+        expected = type(defaults[key])
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise ConfigError(f"[stages.{stage}] {key} = {value!r}: expected {expected.__name__}")
+        merged[key] = value
+    return merged

@@ -23,8 +23,19 @@ from echoscope.errors import EchoscopeError, SourceError
 from echoscope.model import Capture, Channel, Event, Post, Record, SourceWarning
 from echoscope.store import Store
 from echoscope.store.channels import upsert_channel
-from echoscope.store.prepared import PreparedPost, decode_prepared, encode_prepared, prepare_post
-from echoscope.store.writer import WriteCounts, add_capture, write_events, write_posts, write_warnings
+from echoscope.store.prepared import (
+    PreparedPost,
+    decode_prepared,
+    encode_prepared,
+    prepare_post,
+)
+from echoscope.store.writer import (
+    WriteCounts,
+    add_capture,
+    write_events,
+    write_posts,
+    write_warnings,
+)
 from echoscope.text.normalize import normalize_many
 
 DEFAULT_BATCH = 5000

@@ -26,7 +26,12 @@ from typing import BinaryIO
 
 from echoscope.errors import ParseError, SourceUnavailable, UnsafePath
 from echoscope.media.hashing import digest_stream, sha256_file, sha256_stream
-from echoscope.model import MEDIA_MISSING, MEDIA_REFUSED, MEDIA_STORED, MEDIA_UNAVAILABLE
+from echoscope.model import (
+    MEDIA_MISSING,
+    MEDIA_REFUSED,
+    MEDIA_STORED,
+    MEDIA_UNAVAILABLE,
+)
 from echoscope.sources._safe_paths import safe_parts
 
 GiB = 1 << 30

@@ -55,7 +55,16 @@ import orjson
 
 import echoscope
 from echoscope.errors import ConfigError, ParseError, SourceUnavailable
-from echoscope.model import MEDIA_NOT_INCLUDED, Capture, Channel, Media, Post, Reaction, Record, SourceWarning
+from echoscope.model import (
+    MEDIA_NOT_INCLUDED,
+    Capture,
+    Channel,
+    Media,
+    Post,
+    Reaction,
+    Record,
+    SourceWarning,
+)
 from echoscope.sources._export_root import FolderExport
 
 __all__ = ["FIELDS", "PRESETS", "TableSource", "column_map", "derived_post_id"]

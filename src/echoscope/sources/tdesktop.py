@@ -30,7 +30,11 @@ from echoscope.errors import ParseError, SourceUnavailable
 from echoscope.model import TELEGRAM, Capture, Channel, Record, SourceWarning
 from echoscope.sources._export_root import ArchiveLimits, ExportRoot, open_export
 from echoscope.sources._tdesktop_json import Chat, Place, iter_chats
-from echoscope.sources._tdesktop_records import CHANNELS_AND_GROUPS, ChatRecords, PeerIds
+from echoscope.sources._tdesktop_records import (
+    CHANNELS_AND_GROUPS,
+    ChatRecords,
+    PeerIds,
+)
 
 __all__ = ["ArchiveLimits", "TelegramDesktopExport"]
 

@@ -16,10 +16,11 @@ from typing import Iterable, Iterator
 from sqlalchemy import Connection, func, select
 
 from echoscope.model import RegistryEntry
-from echoscope.store import reader, search as _search
+from echoscope.store import reader
+from echoscope.store import search as _search
 from echoscope.store.channels import apply_registry_entry
 from echoscope.store.engine import create_store_engine, prepare
-from echoscope.store.schema import metadata
+from echoscope.store.tables import metadata
 
 DEFAULT_DB = "echoscope.db"
 

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError, NoSuchModuleError
 
 from echoscope.errors import StoreError
 from echoscope.store import fts
-from echoscope.store.schema import metadata
+from echoscope.store.tables import metadata
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -18,7 +18,15 @@ Queries are literal: every token is quoted, so `"`, `*`, `NEAR`, `-`, `:` or `(`
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Connection, bindparam, column, literal_column, table, text
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    bindparam,
+    column,
+    literal_column,
+    table,
+    text,
+)
 from sqlalchemy.dialects.postgresql import TSQUERY
 
 _SQLITE_DDL = (

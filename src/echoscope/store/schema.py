@@ -171,3 +171,31 @@ warnings = Table(
     Column("message", Text, nullable=False),
     UniqueConstraint("capture_pk", "location", "message"),
 )
+
+stage_runs = Table(
+    "stage_runs",
+    metadata,
+    Column("pk", PrimaryKey, primary_key=True),
+    Column("stage", String(64), nullable=False),
+    Column("status", String(16), nullable=False),  # ran / skipped / failed
+    Column("counts", JSON),
+    Column("note", Text),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime, nullable=False),
+    Column("tool_version", String(64), nullable=False),
+    Index(None, "stage", "status"),
+)
+
+collector_state = Table(
+    "collector_state",
+    metadata,
+    Column("pk", PrimaryKey, primary_key=True),
+    Column("collector", String(32), nullable=False),  # web / telegram
+    Column("channel_key", String(128), nullable=False),  # what the analyst named: username or id
+    Column("channel_pk", ForeignKey("channels.pk")),
+    Column("cursor", JSON),  # collector-specific: newest id seen, resolved entity, wait-until …
+    Column("status", String(32)),  # ok / flood-wait / private / not-found / error
+    Column("note", Text),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("collector", "channel_key"),
+)

@@ -16,7 +16,14 @@ from echoscope.evidence import canonical_json, sha256_hex
 from echoscope.model import Capture, Event, SourceWarning
 from echoscope.store import fts
 from echoscope.store.prepared import PreparedPost, utc
-from echoscope.store.schema import captures, events, media, post_versions, posts, warnings
+from echoscope.store.schema import (
+    captures,
+    events,
+    media,
+    post_versions,
+    posts,
+    warnings,
+)
 
 
 @dataclass

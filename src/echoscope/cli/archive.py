@@ -1,90 +1,33 @@
-"""The `echoscope` command: one command, one library call; errors become one line and an exit code."""
+"""Archive commands: ingest, search, export posts, channels, stats, verify, demo."""
 
 from __future__ import annotations
 
 import sys
-from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
-from echoscope import __version__, config
-from echoscope.errors import EchoscopeError, QueryError
+from echoscope import views
+from echoscope.cli._common import (
+    Db,
+    Format,
+    app,
+    channels_app,
+    err,
+    export_app,
+    ingest_app,
+    open_store,
+    out,
+    parse_when,
+)
+from echoscope.errors import QueryError
 from echoscope.exports import FORMATS, write_records
 from echoscope.ingest import ingest
 from echoscope.registry import read_registry
 from echoscope.sources.table import PRESETS, TableSource, column_map
 from echoscope.sources.tdesktop import TelegramDesktopExport
-from echoscope.store import Store
 from echoscope.store.reader import RECORD_FIELDS
-from echoscope import views
-
-app = typer.Typer(
-    help="echoscope: archive Telegram channels, search them in any script, and cite the evidence.",
-    epilog=(
-        "A first session: [bold]echoscope ingest tdesktop ChatExport_2023-06-08/[/] · "
-        "[bold]echoscope channels import registry.csv[/] · [bold]echoscope stats[/] · "
-        "[bold]echoscope search \"الناتو\" --since 2023-06-01[/]. "
-        "The store is ./echoscope.db unless --db, ECHOSCOPE_DB or echoscope.toml say otherwise."
-    ),
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
-)
-ingest_app = typer.Typer(help="Bring collected data into the store (idempotent: re-running changes nothing).", no_args_is_help=True)
-export_app = typer.Typer(help="Write records for other tools (JSON Lines or CSV, stable field names).", no_args_is_help=True)
-channels_app = typer.Typer(help="The channel registry: affiliations, usernames, attribution.", no_args_is_help=True)
-app.add_typer(ingest_app, name="ingest")
-app.add_typer(export_app, name="export")
-app.add_typer(channels_app, name="channels")
-
-out = Console(soft_wrap=False)
-err = Console(stderr=True)
-_state = {"debug": False}
-
-Db = Annotated[
-    Optional[str],
-    typer.Option(
-        "--db",
-        envvar="ECHOSCOPE_DB",
-        show_default="echoscope.db",
-        help="SQLite file path or database URL (postgresql+psycopg://…); also the `db` key of echoscope.toml.",
-    ),
-]
-Format = Annotated[str, typer.Option("--format", "-f", help="Output format: table, jsonl or csv.")]
-
-
-def _open(db: Optional[str]) -> Store:
-    return Store(db or config.default_db())
-
-
-def _parse_when(value: Optional[str], *, end: bool) -> Optional[datetime]:
-    """A date or ISO datetime (UTC unless it says otherwise). A bare --until date includes that day."""
-    if value is None:
-        return None
-    try:
-        if len(value) == 10:
-            day = date.fromisoformat(value)
-            start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-            return start + timedelta(days=1) if end else start
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise QueryError(f"{value!r} is not a date (use 2023-06-07 or 2023-06-07T14:30:00Z)") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
-@app.callback()
-def _main(
-    debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")] = False,
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
-) -> None:
-    _state["debug"] = debug
-    if version:
-        out.print(f"echoscope {__version__}")
-        raise typer.Exit()
 
 
 def _ingest_all(db: Optional[str], sources: list) -> None:
@@ -93,7 +36,7 @@ def _ingest_all(db: Optional[str], sources: list) -> None:
     Sources are all made (and so checked) before anything is written."""
     done = []
     try:
-        with _open(db) as store:
+        with open_store(db) as store:
             for path, source in sources:
                 with views.message_progress(err, f"Ingesting {path}") as advance:
                     done.append((path, ingest(store, source, progress=advance)))
@@ -159,9 +102,9 @@ def search(
     """
     if fmt not in ("table", *FORMATS):
         raise QueryError(f"--format must be table, jsonl or csv, not {fmt!r}")
-    with _open(db) as store:
+    with open_store(db) as store:
         found = store.search(
-            query, channel_names=channel, since=_parse_when(since, end=False), until=_parse_when(until, end=True), limit=limit
+            query, channel_names=channel, since=parse_when(since, end=False), until=parse_when(until, end=True), limit=limit
         )
     if fmt == "table":
         views.print_search_results(out, query, found)
@@ -178,7 +121,7 @@ def export_posts(
     """One record per post: platform, channel, channel_id, post_id, date, text, permalink, media …"""
     if fmt not in FORMATS:
         raise QueryError(f"--format must be jsonl or csv, not {fmt!r}")
-    with _open(db) as store:
+    with open_store(db) as store:
         if output is None:
             write_records(store.iter_posts(), sys.stdout, fmt, RECORD_FIELDS)
             return
@@ -193,7 +136,7 @@ def channels_import(
     db: Db = None,
 ) -> None:
     """Import the channel registry: who each channel belongs to, and its public username."""
-    with _open(db) as store:
+    with open_store(db) as store:
         created, updated = store.import_registry(read_registry(registry))
         rows = store.channel_stats()
     err.print(f"{registry}: {created} channels added, {updated} updated")
@@ -203,14 +146,14 @@ def channels_import(
 @channels_app.command("list")
 def channels_list(db: Db = None) -> None:
     """Every channel in the store with its registry information."""
-    with _open(db) as store:
+    with open_store(db) as store:
         views.print_channels(out, store.channel_stats())
 
 
 @app.command()
 def stats(db: Db = None) -> None:
     """Per channel: posts, first and last post date, media stored, affiliation."""
-    with _open(db) as store:
+    with open_store(db) as store:
         views.print_stats(out, store.channel_stats())
 
 
@@ -222,7 +165,7 @@ def verify(db: Db = None) -> None:
     """
     from echoscope.verify import verify_raw_records
 
-    with _open(db) as store:
+    with open_store(db) as store:
         report = verify_raw_records(store)
     views.print_verify(out, report)
     if report.mismatches:
@@ -239,13 +182,3 @@ def demo(
 
     result = run_demo(example, out_dir, progress=lambda label: views.message_progress(err, label))
     views.print_demo(out, result)
-
-
-def main() -> None:
-    try:
-        app()
-    except EchoscopeError as exc:
-        if _state["debug"]:
-            raise
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
-        sys.exit(exc.exit_code)

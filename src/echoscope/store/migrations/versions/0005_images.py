@@ -1,0 +1,23 @@
+"""Media hashes and image-reuse clusters (issue 6).
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-25
+"""
+
+from echoscope.store._migrate import create_tables, drop_tables
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+TABLES: tuple[str, ...] = ()
+
+
+def upgrade() -> None:
+    create_tables(*TABLES)
+
+
+def downgrade() -> None:
+    drop_tables(*TABLES)
