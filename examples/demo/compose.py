@@ -1,56 +1,160 @@
 """Compose the bundled illustrative example (run once; its output is committed).
 
-    python examples/demo/compose.py
+    python examples/demo/compose.py          # needs scikit-image and Pillow (pip install -e '.[test]')
 
 ILLUSTRATIVE DATA. The channels, ids, usernames and posts are invented for the demo, modelled on the
 situation described in a public monitoring report (MEMRI ITMP, 12 June 2023): an Iraqi channel calling
-itself the best friends of Russia in Iraq posts a prayer for the Russian army with a rainbow-flag emoji
-after "NATO"; a channel affiliated with the militia Ashab al-Kahf posts the same text a day later.
-No post here is a real post of a real channel.
+itself the best friends of Russia in Iraq posts a photograph and a prayer for the Russian army with a
+rainbow-flag emoji after "NATO"; a channel affiliated with the militia Ashab al-Kahf posts the same text a
+day later; the photograph had circulated on Facebook and X before. No post here is a real post of a real
+channel. The photographs are scikit-image's sample images (public domain or CC0, see its data README).
 
-The exports use two Telegram Desktop format generations (a current one with `date_unixtime` and
-`text_entities`, and a 2021 one with string `from_id` but no entity list), so the demo exercises both.
+What the machine should find, and what is there to make it earn it:
+- the prayer, first on friends_of_russia_iq on 7 June 2023 and verbatim on ashab_kahf_media a day later;
+- the launch photograph, first on Facebook (2022), then X, then both Telegram channels, recompressed,
+  resized and with a caption band added;
+- 🏳️‍🌈 right after "NATO"; 🇷🇺 next to Russia;
+- Saberoon (a Sabereen-News-like outlet) breaking stories that ashab_kahf_media and friends_of_russia_iq echo
+  within minutes, edited (prefix dropped, emoji added, cut short), and forwards: the amplifier network;
+- many more pro-Russia posts in June than in May: an uptick;
+- noise: two ordinary Iraqi news channels (echoing each other hours apart, as news does), house footers on
+  every post, a Russian channel in a 2021 export format, unrelated photographs, posts about the same topics in
+  different words.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import random
+import re
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-HERE = Path(__file__).parent
-SKIPPED = "(File not included. Change data exporting settings to download.)"
-
-PRAYER = (
-    "صلواتكم لجيش روسيا العظيمة وهو يقاتل الآن تحالف الشر الأمريكي ويصدّ الهجوم المضاد "
-    "المدعوم من حلف النّاتو 🏳️‍🌈"
+from corpus_text import (
+    CASCADES, COMMENTARY, FOOTERS, FRONTS, FRONTS_RU, LOCAL_STORIES, NUMBERS, NUMBERS_RU, OTHER_PLATFORMS_TEXT, PLACES,
+    PRAYER, RUSSIAN, TEMPLATES,
 )
-ARABIC_NEWS = [
-    "عاجل | القوات الروسية تصد هجوماً أوكرانياً على محور زابوريجيا",
-    "بوتين يلتقي قادة الجيش في موسكو ويشيد بصمود الجنود",
-    "بيان المقاومة الإسلامية في العراق حول القواعد الأمريكية",
-    "زيلينسكي يطلب مزيداً من الأسلحة من حلف الناتو",
-    "مجموعة فاغنر تعلن السيطرة على مواقع جديدة",
-    "الحشد الشعبي ينفذ عملية أمنية في صحراء الأنبار",
-    "أسعار صرف الدولار في أسواق بغداد اليوم",
-    "انقطاع الكهرباء في عدة مناطق من البصرة بسبب ارتفاع الحرارة",
-    "وزارة التربية تعلن جدول الامتحانات الوزارية للسادس الإعدادي",
-    "الولايات المتحدة تعلن حزمة مساعدات عسكرية جديدة لأوكرانيا",
-]
-RUSSIAN_NEWS = [
-    "Путин провёл совещание с Министерством обороны",
-    "ВСУ начали контрнаступление, идут тяжёлые бои",
-    "НАТО обсуждает новые поставки вооружений Киеву",
-    "Зеленский снова просит у Запада самолёты",
-    "В Багдаде прошла встреча с российскими дипломатами",
-    "Ещё одна колонна техники уничтожена под Запорожьем",
-]
-FOOTERS = {
-    "friends": "\n\n🇷🇺🇮🇶 تابعونا: @friends_of_russia_iq",
-    "kahf": "\n\n#أصحاب_الكهف",
-    "vestnik": "\n\nПодписывайтесь: @russkiy_vestnik_demo",
+
+HERE = Path(__file__).parent
+START, END = datetime(2023, 5, 1, tzinfo=UTC), datetime(2023, 7, 1, tzinfo=UTC)
+JUNE = datetime(2023, 6, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class ChannelSpec:
+    key: str
+    username: str
+    bare_id: int
+    title: str
+    per_day_may: float
+    per_day_june: float
+
+
+SPECS = {
+    spec.key: spec
+    for spec in (
+        ChannelSpec("friends", "friends_of_russia_iq", 1700000001, "أصدقاء روسيا في العراق", 0.6, 1.8),
+        ChannelSpec("kahf", "ashab_kahf_media", 1700000002, "إعلام أصحاب الكهف", 0.5, 0.9),
+        ChannelSpec("vestnik", "russkiy_vestnik_demo", 1700000003, "Русский вестник (демо)", 0.8, 0.8),
+        ChannelSpec("saberoon", "saberoon_news_demo", 1700000004, "صابرون نيوز (تجريبي)", 1.0, 2.2),
+        ChannelSpec("baghdad", "baghdad_today_demo", 1700000005, "بغداد اليوم (تجريبي)", 1.5, 1.5),
+        ChannelSpec("basra", "basra_news_demo", 1700000006, "أخبار البصرة (تجريبي)", 1.0, 1.0),
+    )
 }
+
+
+@dataclass
+class Planned:
+    moment: datetime
+    text: str
+    photo: str | None = None  # a key of PHOTOS
+    forwarded_from: str | None = None  # a channel key
+    edited_after: timedelta | None = None
+
+
+@dataclass
+class Plan:
+    posts: dict[str, list[Planned]] = field(default_factory=lambda: {key: [] for key in SPECS})
+
+    def add(self, key: str, post: Planned) -> None:
+        self.posts[key].append(post)
+
+
+def fill(template: str, rng: random.Random) -> str:
+    first, second = rng.sample(PLACES, 2)
+    return template.format(place=first, place2=second, front=rng.choice(FRONTS), number=rng.choice(NUMBERS),
+                           front_ru=rng.choice(FRONTS_RU), number_ru=rng.choice(NUMBERS_RU))
+
+
+def everyday_posts(plan: Plan, rng: random.Random) -> None:
+    """Each channel's own posts, one or two filled-in templates each, at the channel's daily rate."""
+    day = START
+    while day < END:
+        for key, spec in SPECS.items():
+            rate = spec.per_day_june if day >= JUNE else spec.per_day_may
+            for _ in range(int(rate) + (rng.random() < rate % 1)):
+                moment = day + timedelta(hours=rng.randint(5, 21), minutes=rng.randint(0, 59))
+                pool = RUSSIAN if key == "vestnik" else TEMPLATES[key]
+                sentences = [fill(template, rng) for template in rng.sample(pool, rng.choice((1, 1, 2)))]
+                plan.add(key, Planned(moment, "\n".join(sentences)))
+        day += timedelta(days=1)
+
+
+def cascades(plan: Plan, rng: random.Random) -> None:
+    """Saberoon breaks a story; the militia channel echoes within minutes, the friends within the hour."""
+    days = [datetime(2023, 5, d, tzinfo=UTC) for d in (9, 18, 27)] + [datetime(2023, 6, d, tzinfo=UTC) for d in (2, 5, 9, 12, 15, 19, 22, 26, 29)]
+    for index, (day, story) in enumerate(zip(days, CASCADES)):
+        broke = day + timedelta(hours=rng.randint(6, 18), minutes=rng.randint(0, 59))
+        plan.add("saberoon", Planned(broke, story))
+        body = story.removeprefix("عاجل | ")
+        if index % 4 == 3:  # sometimes the militia channel forwards instead of retyping
+            plan.add("kahf", Planned(broke + timedelta(minutes=rng.randint(2, 8)), story, forwarded_from="saberoon"))
+        else:
+            plan.add("kahf", Planned(broke + timedelta(minutes=rng.randint(3, 9)), body))
+        echoed = "🔥 " + body
+        if index % 3 == 1:  # cut short, as channels do when they only want the headline
+            echoed = "🔥 " + " ".join(body.split()[:9]) + "…"
+        plan.add("friends", Planned(broke + timedelta(minutes=rng.randint(20, 55)), echoed))
+    quoted = CASCADES[5]
+    plan.add("friends", Planned(days[8] + timedelta(hours=20), f"{quoted}\n\n{COMMENTARY}"))
+
+
+def seed_posts(plan: Plan) -> None:
+    """The report's own finding: the photograph and prayer, then the same post a day later."""
+    plan.add("friends", Planned(datetime(2023, 6, 7, 9, 12, tzinfo=UTC), PRAYER, photo="rocket_captioned"))
+    plan.add("kahf", Planned(datetime(2023, 6, 8, 10, 40, tzinfo=UTC), PRAYER, photo="rocket_small"))
+    plan.add("friends", Planned(datetime(2023, 5, 20, 16, 5, tzinfo=UTC), fill(TEMPLATES["friends"][3], random.Random(7)), photo="astronaut"))
+    plan.add("baghdad", Planned(datetime(2023, 5, 12, 8, 30, tzinfo=UTC), "فنجان قهوة الصباح من شارع المتنبي", photo="coffee"))
+    plan.add("basra", Planned(datetime(2023, 6, 3, 18, 45, tzinfo=UTC), "قطط البصرة تبحث عن الظل في موجة الحر", photo="chelsea"))
+
+
+def local_echoes(plan: Plan, rng: random.Random) -> None:
+    for day, story in zip((8, 17, 28), LOCAL_STORIES):
+        first = datetime(2023, 6 if day < 20 else 5, day, 7, 0, tzinfo=UTC) + timedelta(minutes=rng.randint(0, 300))
+        plan.add("baghdad", Planned(first, story))
+        plan.add("basra", Planned(first + timedelta(hours=rng.randint(2, 6)), story))
+
+
+def main(target: Path = HERE) -> None:
+    from photos import write_other_platforms_media, write_photo  # needs scikit-image; only compose uses it
+
+    rng = random.Random(2023)
+    plan = Plan()
+    everyday_posts(plan, rng)
+    cascades(plan, rng)
+    seed_posts(plan)
+    local_echoes(plan, rng)
+    plan.posts["vestnik"][5].edited_after = timedelta(minutes=7)
+    for key, posts in plan.posts.items():
+        spec = SPECS[key]
+        folder = target / "exports" / spec.username
+        folder.mkdir(parents=True, exist_ok=True)
+        export = (older_export if key == "vestnik" else modern_export)(spec, sorted(posts, key=lambda p: p.moment), folder, write_photo)
+        (folder / "result.json").write_text(json.dumps(export, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    write_other_platforms(target, write_other_platforms_media(target))
+    write_registry(target)
 
 
 def _ts(moment: datetime) -> dict:
@@ -60,71 +164,82 @@ def _ts(moment: datetime) -> dict:
 
 
 def _entities(text: str) -> list[dict]:
-    """The footer's @handle or #tag as the entity Telegram makes of it."""
-    head, space, last = text.rpartition(" ") if " " in text.rsplit("\n", 1)[-1] else text.rpartition("\n")
-    kind = {"@": "mention", "#": "hashtag"}.get(last[:1])
-    if kind is None:
-        return [{"type": "plain", "text": text}]
-    return [{"type": "plain", "text": head + space}, {"type": kind, "text": last}]
+    """Hashtags and @mentions as the entities Telegram makes of them; the rest plain."""
+    pieces = re.split(r"([@#]\w+)", text)
+    return [{"type": {"@": "mention", "#": "hashtag"}[piece[0]] if index % 2 else "plain", "text": piece}
+            for index, piece in enumerate(pieces) if piece]
 
 
-def modern_channel(name: str, bare_id: int, key: str, start: datetime, rng: random.Random, lines: list[str]) -> dict:
-    messages = [{"id": 1, "type": "service", **_ts(start - timedelta(days=400)), "actor": name,
-                 "actor_id": f"channel{bare_id}", "action": "create_channel", "title": name, "text": "", "text_entities": []}]
-    moment = start
-    for index, line in enumerate(lines, start=2):
-        moment += timedelta(hours=rng.randint(3, 20), minutes=rng.randint(0, 59))
-        text = line + FOOTERS[key]
+def modern_export(spec: ChannelSpec, posts: list[Planned], folder: Path, write_photo) -> dict:
+    created = {"id": 1, "type": "service", **_ts(START - timedelta(days=400)), "actor": spec.title,
+               "actor_id": f"channel{spec.bare_id}", "action": "create_channel", "title": spec.title,
+               "text": "", "text_entities": []}
+    messages = [created]
+    for number, post in enumerate(posts, start=2):
+        text = post.text if post.forwarded_from else post.text + FOOTERS[spec.key]
         entities = _entities(text)
-        # As Telegram Desktop writes it: `text` is an array as soon as one part is formatted.
-        parts = [e["text"] if e["type"] == "plain" else e for e in entities]
-        message = {"id": index, "type": "message", **_ts(moment), "from": name, "from_id": f"channel{bare_id}",
-                   "text": parts if len(parts) > 1 else text, "text_entities": entities}
-        if rng.random() < 0.3:
-            message |= {"photo": SKIPPED, "photo_file_size": rng.randint(40_000, 200_000), "width": 1280, "height": 720}
+        message = {"id": number, "type": "message", **_ts(post.moment), "from": spec.title,
+                   "from_id": f"channel{spec.bare_id}",
+                   "text": [e["text"] if e["type"] == "plain" else e for e in entities] if len(entities) > 1 else text,
+                   "text_entities": entities}
+        if post.forwarded_from:
+            source = SPECS[post.forwarded_from]
+            message |= {"forwarded_from": source.title, "forwarded_from_id": f"channel{source.bare_id}"}
+        if post.photo:
+            name = f"photos/photo_{number}@{(post.moment + timedelta(hours=3)).strftime('%d-%m-%Y_%H-%M-%S')}.jpg"
+            width, height, size = write_photo(post.photo, folder / name)
+            message |= {"photo": name, "photo_file_size": size, "width": width, "height": height}
         messages.append(message)
-    return {"name": name, "type": "public_channel", "id": bare_id, "messages": messages}
+    return {"name": spec.title, "type": "public_channel", "id": spec.bare_id, "messages": messages}
 
 
-def with_prayer(export: dict, moment: datetime, extra: dict | None = None) -> dict:
-    """Insert the seed's post at `moment`, keeping ids in date order."""
-    bare_id = export["id"]
-    message = {"type": "message", **_ts(moment), "from": export["name"], "from_id": f"channel{bare_id}",
-               "photo": SKIPPED, "photo_file_size": 163_840, "width": 1280, "height": 853,
-               "text": PRAYER, "text_entities": [{"type": "plain", "text": PRAYER}], **(extra or {})}
-    messages = sorted(export["messages"][1:] + [message], key=lambda m: int(m["date_unixtime"]))
-    export["messages"] = export["messages"][:1] + messages
-    for number, item in enumerate(export["messages"], start=1):
-        item["id"] = number
-    return export
-
-
-def older_russian_channel(rng: random.Random) -> dict:
+def older_export(spec: ChannelSpec, posts: list[Planned], folder: Path, write_photo) -> dict:
     """A 2021-generation export: string from_id, text arrays, no date_unixtime nor text_entities."""
-    name, bare_id = "Русский вестник (демо)", 1700000003
-    moment = datetime(2023, 5, 20, 6, 0, tzinfo=UTC)
     messages = []
-    for index, line in enumerate(RUSSIAN_NEWS * 3, start=1):
-        moment += timedelta(hours=rng.randint(10, 30))
-        text = [line + " ", {"type": "hashtag", "text": "#новости"}, FOOTERS["vestnik"]]
-        messages.append({"id": index, "type": "message", "date": moment.strftime("%Y-%m-%dT%H:%M:%S"),
-                         "from": name, "from_id": f"channel{bare_id}", "text": text})
-    messages[3]["edited"] = (moment + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%S")
-    return {"name": name, "type": "public_channel", "id": bare_id, "messages": messages}
+    for number, post in enumerate(posts, start=1):
+        text = [post.text + " ", {"type": "hashtag", "text": "#новости"}, FOOTERS[spec.key]]
+        message = {"id": number, "type": "message", "date": (post.moment + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%S"),
+                   "from": spec.title, "from_id": f"channel{spec.bare_id}", "text": text}
+        if post.edited_after:
+            message["edited"] = (post.moment + timedelta(hours=3) + post.edited_after).strftime("%Y-%m-%dT%H:%M:%S")
+        messages.append(message)
+    return {"name": spec.title, "type": "public_channel", "id": spec.bare_id, "messages": messages}
 
 
-def main() -> None:
-    rng = random.Random(2023)
-    may = datetime(2023, 5, 15, 5, 0, tzinfo=UTC)
-    friends = modern_channel("أصدقاء روسيا في العراق", 1700000001, "friends", may, rng, rng.sample(ARABIC_NEWS, 8) * 2)
-    kahf = modern_channel("إعلام أصحاب الكهف", 1700000002, "kahf", may, rng, rng.sample(ARABIC_NEWS, 7) * 2)
-    with_prayer(friends, datetime(2023, 6, 7, 9, 12, tzinfo=UTC))
-    with_prayer(kahf, datetime(2023, 6, 8, 10, 40, tzinfo=UTC))
-    exports = {"friends_of_russia_iq": friends, "ashab_kahf_media": kahf, "russkiy_vestnik": older_russian_channel(rng)}
-    for folder, export in exports.items():
-        target = HERE / "exports" / folder
-        target.mkdir(parents=True, exist_ok=True)
-        (target / "result.json").write_text(json.dumps(export, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+def write_other_platforms(target: Path, media: dict[str, str]) -> None:
+    """Where the photograph appeared before Telegram: a Facebook page in 2022, an X account in 2023."""
+    rows = [
+        {"platform": "facebook", "channel": "muqawama.fans.demo", "post_id": "pfbid0demo1", "date": "2022-10-14T19:03:00Z",
+         "text": OTHER_PLATFORMS_TEXT["facebook"], "url": "https://www.facebook.com/muqawama.fans.demo/posts/pfbid0demo1",
+         "media": media["facebook"]},
+        {"platform": "x", "channel": "iraq_resist_demo", "post_id": "1621234567890123456", "date": "2023-02-02T11:47:00Z",
+         "text": OTHER_PLATFORMS_TEXT["x"], "url": "https://x.com/iraq_resist_demo/status/1621234567890123456",
+         "media": media["x"]},
+    ]
+    with (target / "other-platforms.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+REGISTRY = [
+    ("friends", "", "pro-russia;iran-backed", "Describes itself as the best friends of Russia in Iraq"),
+    ("kahf", "Ashab al-Kahf", "militia;iran-backed", "Stand-in for a militia-affiliated channel"),
+    ("vestnik", "", "russian-media", "Stand-in for a Russian news channel"),
+    ("saberoon", "Islamic Resistance in Iraq", "militia-media;iran-backed", "Stand-in for a Sabereen-News-like outlet"),
+    ("baghdad", "", "news", "Stand-in for an ordinary Iraqi news channel"),
+    ("basra", "", "news", "Stand-in for an ordinary Iraqi news channel"),
+]
+
+
+def write_registry(target: Path) -> None:
+    with (target / "registry.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "username", "title", "affiliation", "country", "language", "tags", "notes", "source"])
+        for key, affiliation, tags, notes in REGISTRY:
+            spec = SPECS[key]
+            writer.writerow([spec.bare_id, spec.username, spec.title, affiliation, "RU" if key == "vestnik" else "IQ",
+                             "ru" if key == "vestnik" else "ar", tags, f"{notes} (illustrative)", "illustrative example"])
 
 
 if __name__ == "__main__":

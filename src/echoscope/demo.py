@@ -1,7 +1,8 @@
 """The main job on the bundled example: what `echoscope demo` and `make demo` run.
 
-The example folder holds `registry.csv` (who each channel speaks for), `exports/*/` (Telegram Desktop
-exports) and `searches.txt` (one query per line, as an analyst would type them).
+The example folder holds `exports/*/` (Telegram Desktop exports), `other-platforms.csv` (posts from
+Facebook and X, where a photograph appeared first), `registry.csv` (who each channel speaks for) and
+`searches.txt` (one query per line, as an analyst would type them).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Callable
 from echoscope.errors import SourceUnavailable
 from echoscope.ingest import IngestSummary, ingest
 from echoscope.registry import read_registry
+from echoscope.sources.table import TableSource
 from echoscope.sources.tdesktop import TelegramDesktopExport
 from echoscope.store import Store
 
@@ -42,9 +44,12 @@ def run_demo(example: Path, out_dir: Path, progress: ProgressFactory | None = No
     if not exports:
         raise SourceUnavailable(f"{example}: no example exports found (expected {example}/exports/*/result.json)")
     result = DemoResult(db_path=_fresh_database(out_dir))
+    sources = [(path, TelegramDesktopExport(path)) for path in exports]
+    table = example / "other-platforms.csv"
+    if table.exists():
+        sources.append((table, TableSource(table)))
     with Store(result.db_path) as store:
-        for path in exports:
-            records = TelegramDesktopExport(path)
+        for path, records in sources:
             if progress is None:
                 result.ingests.append((path, ingest(store, records)))
                 continue
