@@ -9,6 +9,7 @@ from rich.markup import escape
 # isort: off  (import order is the order of commands in --help; importing a module registers its commands)
 from echoscope.cli import archive  # noqa: F401
 from echoscope.cli import analyze  # noqa: F401
+from echoscope.cli import serve  # noqa: F401
 # isort: on
 from echoscope.cli._common import _state, app, err
 from echoscope.errors import EchoscopeError

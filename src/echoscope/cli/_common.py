@@ -6,14 +6,13 @@ A command module imports `app` (or a group such as `export_app`) from here and d
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
 
 from echoscope import __version__, config
-from echoscope.errors import QueryError
+from echoscope.dates import parse_when  # noqa: F401  (command modules import it from here)
 from echoscope.store import Store
 
 app = typer.Typer(
@@ -55,21 +54,6 @@ Format = Annotated[str, typer.Option("--format", "-f", help="Output format: tabl
 
 def open_store(db: Optional[str]) -> Store:
     return Store(db or config.default_db())
-
-
-def parse_when(value: Optional[str], *, end: bool) -> Optional[datetime]:
-    """A date or ISO datetime (UTC unless it says otherwise). A bare --until date includes that day."""
-    if value is None:
-        return None
-    try:
-        if len(value) == 10:
-            day = date.fromisoformat(value)
-            start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-            return start + timedelta(days=1) if end else start
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise QueryError(f"{value!r} is not a date (use 2023-06-07 or 2023-06-07T14:30:00Z)") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 @app.callback()
