@@ -31,7 +31,34 @@ def test_a_new_store_is_created_and_reopened_without_change(sqlite_path):
         assert store.counts() == before
     with sqlite3.connect(sqlite_path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0001"
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == _head_revision()
+
+
+def _head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    from echoscope.store.engine import _MIGRATIONS
+
+    return ScriptDirectory(str(_MIGRATIONS)).get_current_head()
+
+
+def test_a_store_from_the_first_release_is_migrated_to_the_newest_schema(sqlite_path):
+    """A 0001 database (the core tables only) gains every later table when opened, keeping its posts."""
+    first_release = {"captures", "channels", "posts", "post_versions", "media", "events", "warnings"}
+    with Store(sqlite_path) as store:
+        ingest(store, _records(post(1, "نص")))
+        tables = set(store.counts())
+    later = tables - first_release
+    assert later >= {"echo_clusters", "stage_runs"}
+    with sqlite3.connect(sqlite_path) as conn:
+        for name in later:
+            conn.execute(f"DROP TABLE {name}")
+        conn.execute("UPDATE alembic_version SET version_num = '0001'")
+    with Store(sqlite_path) as store:
+        counts = store.counts()
+    assert set(counts) == tables and counts["posts"] == 1
+    with sqlite3.connect(sqlite_path) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == _head_revision()
 
 
 def test_ingesting_the_same_records_twice_changes_nothing(store):
