@@ -12,7 +12,7 @@ down_revision = "0003"
 branch_labels = None
 depends_on = None
 
-TABLES: tuple[str, ...] = ()
+TABLES: tuple[str, ...] = ("translations",)
 
 
 def upgrade() -> None:
