@@ -33,8 +33,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from corpus_text import (
-    CASCADES, COMMENTARY, FOOTERS, FRONTS, FRONTS_RU, LOCAL_STORIES, NUMBERS, NUMBERS_RU, OTHER_PLATFORMS_TEXT, PLACES,
-    PRAYER, RUSSIAN, TEMPLATES,
+    CASCADES, COMMENTARY, ENGLISH, ENGLISH_FOOTERS, FOOTERS, FRONTS, FRONTS_RU, GLOSSARY, LOCAL_STORIES, NUMBERS,
+    NUMBERS_RU, OTHER_PLATFORMS_TEXT, PLACES, PRAYER, RUSSIAN, TEMPLATES,
 )
 
 HERE = Path(__file__).parent
@@ -72,6 +72,7 @@ class Planned:
     photo: str | None = None  # a key of PHOTOS
     forwarded_from: str | None = None  # a channel key
     edited_after: timedelta | None = None
+    english: str | None = None  # the hand-written gloss for the translation cache
 
 
 @dataclass
@@ -82,10 +83,19 @@ class Plan:
         self.posts[key].append(post)
 
 
-def fill(template: str, rng: random.Random) -> str:
+def fill(template: str, rng: random.Random) -> tuple[str, str | None]:
+    """The template with its slots filled, and the same sentence in English when there is a gloss."""
     first, second = rng.sample(PLACES, 2)
-    return template.format(place=first, place2=second, front=rng.choice(FRONTS), number=rng.choice(NUMBERS),
-                           front_ru=rng.choice(FRONTS_RU), number_ru=rng.choice(NUMBERS_RU))
+    slots = {"place": first, "place2": second, "front": rng.choice(FRONTS), "number": rng.choice(NUMBERS),
+             "front_ru": rng.choice(FRONTS_RU), "number_ru": rng.choice(NUMBERS_RU)}
+    english = ENGLISH.get(template)
+    glossed = english.format(**{key: GLOSSARY.get(value, value) for key, value in slots.items()}) if english else None
+    return template.format(**slots), glossed[:1].upper() + glossed[1:] if glossed else None
+
+
+def _joined(pairs: list[tuple[str, str | None]]) -> tuple[str, str | None]:
+    english = [gloss for _, gloss in pairs]
+    return "\n".join(text for text, _ in pairs), "\n".join(english) if all(english) else None
 
 
 def everyday_posts(plan: Plan, rng: random.Random) -> None:
@@ -97,8 +107,8 @@ def everyday_posts(plan: Plan, rng: random.Random) -> None:
             for _ in range(int(rate) + (rng.random() < rate % 1)):
                 moment = day + timedelta(hours=rng.randint(5, 21), minutes=rng.randint(0, 59))
                 pool = RUSSIAN if key == "vestnik" else TEMPLATES[key]
-                sentences = [fill(template, rng) for template in rng.sample(pool, rng.choice((1, 1, 2)))]
-                plan.add(key, Planned(moment, "\n".join(sentences)))
+                text, english = _joined([fill(template, rng) for template in rng.sample(pool, rng.choice((1, 1, 2)))])
+                plan.add(key, Planned(moment, text, english=english))
         day += timedelta(days=1)
 
 
@@ -107,25 +117,29 @@ def cascades(plan: Plan, rng: random.Random) -> None:
     days = [datetime(2023, 5, d, tzinfo=UTC) for d in (9, 18, 27)] + [datetime(2023, 6, d, tzinfo=UTC) for d in (2, 5, 9, 12, 15, 19, 22, 26, 29)]
     for index, (day, story) in enumerate(zip(days, CASCADES)):
         broke = day + timedelta(hours=rng.randint(6, 18), minutes=rng.randint(0, 59))
-        plan.add("saberoon", Planned(broke, story))
-        body = story.removeprefix("عاجل | ")
+        english = ENGLISH[story]
+        plan.add("saberoon", Planned(broke, story, english=english))
+        body, body_english = story.removeprefix("عاجل | "), english.removeprefix("Urgent | ")
         if index % 4 == 3:  # sometimes the militia channel forwards instead of retyping
-            plan.add("kahf", Planned(broke + timedelta(minutes=rng.randint(2, 8)), story, forwarded_from="saberoon"))
+            plan.add("kahf", Planned(broke + timedelta(minutes=rng.randint(2, 8)), story, forwarded_from="saberoon", english=english))
         else:
-            plan.add("kahf", Planned(broke + timedelta(minutes=rng.randint(3, 9)), body))
-        echoed = "🔥 " + body
+            plan.add("kahf", Planned(broke + timedelta(minutes=rng.randint(3, 9)), body, english=body_english))
+        echoed, echoed_english = "🔥 " + body, "🔥 " + body_english
         if index % 3 == 1:  # cut short, as channels do when they only want the headline
             echoed = "🔥 " + " ".join(body.split()[:9]) + "…"
-        plan.add("friends", Planned(broke + timedelta(minutes=rng.randint(20, 55)), echoed))
+            echoed_english = "🔥 " + " ".join(body_english.split()[:11]) + "…"
+        plan.add("friends", Planned(broke + timedelta(minutes=rng.randint(20, 55)), echoed, english=echoed_english))
     quoted = CASCADES[5]
-    plan.add("friends", Planned(days[8] + timedelta(hours=20), f"{quoted}\n\n{COMMENTARY}"))
+    plan.add("friends", Planned(days[8] + timedelta(hours=20), f"{quoted}\n\n{COMMENTARY}",
+                                english=f"{ENGLISH[quoted]}\n\n{ENGLISH[COMMENTARY]}"))
 
 
 def seed_posts(plan: Plan) -> None:
     """The report's own finding: the photograph and prayer, then the same post a day later."""
-    plan.add("friends", Planned(datetime(2023, 6, 7, 9, 12, tzinfo=UTC), PRAYER, photo="rocket_captioned"))
-    plan.add("kahf", Planned(datetime(2023, 6, 8, 10, 40, tzinfo=UTC), PRAYER, photo="rocket_small"))
-    plan.add("friends", Planned(datetime(2023, 5, 20, 16, 5, tzinfo=UTC), fill(TEMPLATES["friends"][3], random.Random(7)), photo="astronaut"))
+    plan.add("friends", Planned(datetime(2023, 6, 7, 9, 12, tzinfo=UTC), PRAYER, photo="rocket_captioned", english=ENGLISH[PRAYER]))
+    plan.add("kahf", Planned(datetime(2023, 6, 8, 10, 40, tzinfo=UTC), PRAYER, photo="rocket_small", english=ENGLISH[PRAYER]))
+    text, english = fill(TEMPLATES["friends"][3], random.Random(7))
+    plan.add("friends", Planned(datetime(2023, 5, 20, 16, 5, tzinfo=UTC), text, photo="astronaut", english=english))
     plan.add("baghdad", Planned(datetime(2023, 5, 12, 8, 30, tzinfo=UTC), "فنجان قهوة الصباح من شارع المتنبي", photo="coffee"))
     plan.add("basra", Planned(datetime(2023, 6, 3, 18, 45, tzinfo=UTC), "قطط البصرة تبحث عن الظل في موجة الحر", photo="chelsea"))
 
@@ -147,13 +161,16 @@ def main(target: Path = HERE) -> None:
     seed_posts(plan)
     local_echoes(plan, rng)
     plan.posts["vestnik"][5].edited_after = timedelta(minutes=7)
+    translations = []
     for key, posts in plan.posts.items():
         spec = SPECS[key]
         folder = target / "exports" / spec.username
         folder.mkdir(parents=True, exist_ok=True)
-        export = (older_export if key == "vestnik" else modern_export)(spec, sorted(posts, key=lambda p: p.moment), folder, write_photo)
+        export, glossed = (older_export if key == "vestnik" else modern_export)(spec, sorted(posts, key=lambda p: p.moment), folder, write_photo)
         (folder / "result.json").write_text(json.dumps(export, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        translations += glossed
     write_other_platforms(target, write_other_platforms_media(target))
+    write_translations(target, translations)
     write_registry(target)
 
 
@@ -174,7 +191,7 @@ def modern_export(spec: ChannelSpec, posts: list[Planned], folder: Path, write_p
     created = {"id": 1, "type": "service", **_ts(START - timedelta(days=400)), "actor": spec.title,
                "actor_id": f"channel{spec.bare_id}", "action": "create_channel", "title": spec.title,
                "text": "", "text_entities": []}
-    messages = [created]
+    messages, translations = [created], []
     for number, post in enumerate(posts, start=2):
         text = post.text if post.forwarded_from else post.text + FOOTERS[spec.key]
         entities = _entities(text)
@@ -190,7 +207,11 @@ def modern_export(spec: ChannelSpec, posts: list[Planned], folder: Path, write_p
             width, height, size = write_photo(post.photo, folder / name)
             message |= {"photo": name, "photo_file_size": size, "width": width, "height": height}
         messages.append(message)
-    return {"name": spec.title, "type": "public_channel", "id": spec.bare_id, "messages": messages}
+        if post.english:
+            footer = "" if post.forwarded_from else ENGLISH_FOOTERS.get(spec.key, "")
+            translations.append({"channel": spec.username, "post_id": number, "source": "ar", "target": "en",
+                                 "text": post.english + footer})
+    return {"name": spec.title, "type": "public_channel", "id": spec.bare_id, "messages": messages}, translations
 
 
 def older_export(spec: ChannelSpec, posts: list[Planned], folder: Path, write_photo) -> dict:
@@ -203,7 +224,14 @@ def older_export(spec: ChannelSpec, posts: list[Planned], folder: Path, write_ph
         if post.edited_after:
             message["edited"] = (post.moment + timedelta(hours=3) + post.edited_after).strftime("%Y-%m-%dT%H:%M:%S")
         messages.append(message)
-    return {"name": spec.title, "type": "public_channel", "id": spec.bare_id, "messages": messages}
+    return {"name": spec.title, "type": "public_channel", "id": spec.bare_id, "messages": messages}, []
+
+
+def write_translations(target: Path, translations: list[dict]) -> None:
+    """The hand-written English glosses, one JSON line per post, for `echoscope translate --import`."""
+    with (target / "translations.jsonl").open("w", encoding="utf-8") as handle:
+        for row in translations:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 def write_other_platforms(target: Path, media: dict[str, str]) -> None:

@@ -131,3 +131,64 @@ OTHER_PLATFORMS_TEXT = {
     "facebook": "على منصة الإطلاق.. رسالة إلى الأعداء",
     "x": "Ready on the launch pad. A message to the West. #Russia #Iraq",
 }
+
+# English glosses, written by hand for the demo's translation cache (backend "demo-cache"), so the report
+# shows English without a translation backend. Templates keep their slots; slot values have their own.
+GLOSSARY = {
+    "بغداد": "Baghdad", "البصرة": "Basra", "الموصل": "Mosul", "كربلاء": "Karbala", "النجف": "Najaf",
+    "الأنبار": "Anbar", "ديالى": "Diyala", "كركوك": "Kirkuk", "بابل": "Babylon", "واسط": "Wasit",
+    "ذي قار": "Dhi Qar", "ميسان": "Maysan",
+    "زابوريجيا": "Zaporizhzhia", "باخموت": "Bakhmut", "أفدييفكا": "Avdiivka", "خيرسون": "Kherson",
+    "دونيتسك": "Donetsk", "لوغانسك": "Luhansk", "كوبيانسك": "Kupiansk", "أرتيوموفسك": "Artyomovsk",
+    "ثلاثة": "three", "خمسة": "five", "سبعة": "seven", "عشرة": "ten", "اثني عشر": "twelve",
+    "خمسة عشر": "fifteen", "عشرين": "twenty", "ثلاثين": "thirty",
+}
+ENGLISH = {
+    PRAYER: "Your prayers for the army of great Russia as it now fights the American coalition of evil and "
+            "repels the counter-offensive backed by the NATO alliance 🏳️‍🌈",
+    COMMENTARY: "This is what the West fears: all the peoples of the region stand with Russia, and Iraq will "
+                "not be an arena for NATO 🇷🇺🇮🇶",
+    # friends
+    TEMPLATES["friends"][0]: "The Russian army liberates a new village near {front} and inflicts heavy losses on Ukrainian forces",
+    TEMPLATES["friends"][1]: "Russia is the friend of free peoples and will not forget how Iraqis in {place} stood by it",
+    TEMPLATES["friends"][2]: "Putin is the man of the moment and the West trembles at his decisions",
+    TEMPLATES["friends"][3]: "Greetings from the young men of {place} to the heroes of the Russian army on the {front} front",
+    TEMPLATES["friends"][4]: "Western media hide the truth of what is happening in {front}, and we bring it to you",
+    TEMPLATES["friends"][5]: "A solidarity rally in {place} in support of Russia and against American hegemony",
+    TEMPLATES["friends"][6]: "The dollar staggers against the rouble and the Americans are worried",
+    TEMPLATES["friends"][7]: "{number} Western tanks fall in {front} in a single day",
+    # kahf
+    TEMPLATES["kahf"][0]: "Statement from the resistance media on the American presence in {place}",
+    TEMPLATES["kahf"][1]: "A solemn funeral for one of the mujahideen in {place}, attended by a crowd of believers",
+    TEMPLATES["kahf"][2]: "A message to the American occupation: your days in {place} are numbered",
+    TEMPLATES["kahf"][3]: "The resistance renews its pledge to the martyrs on the anniversary of the battle of {place}",
+    TEMPLATES["kahf"][4]: "Pictures of a cultural event held by supporters of the resistance in {place}",
+    TEMPLATES["kahf"][5]: "No place for foreign bases on the land of Iraq, from {place} to {place2}",
+    # saberoon
+    TEMPLATES["saberoon"][0]: "Wagner fighters advance in {front} and capture {number} Ukrainian soldiers",
+    TEMPLATES["saberoon"][1]: "Putin sends a message of thanks to the fighters on the {front} front",
+    TEMPLATES["saberoon"][2]: "Zelensky begs NATO for weapons after his losses in {front}",
+    TEMPLATES["saberoon"][3]: "NATO drags Europe into a losing war at the gates of {front}",
+    TEMPLATES["saberoon"][4]: "Russian air defences shoot down {number} drones over {front}",
+    TEMPLATES["saberoon"][5]: "Saberoon sources: Ukrainian units withdraw from around {front}",
+    TEMPLATES["saberoon"][6]: "The United States sends a new shipment of ammunition to Kyiv through Poland",
+    TEMPLATES["saberoon"][7]: "Russian forces destroy a depot of Western weapons in {front}",
+    # cascades
+    CASCADES[0]: "Urgent | Russian forces repel a wide Ukrainian attack on the Zaporizhzhia axis and destroy dozens of Western vehicles",
+    CASCADES[1]: "Urgent | Putin: the West lit this war and Russia will end it on its own terms, and NATO will not protect the Kyiv regime",
+    CASCADES[2]: "Urgent | Wagner fighters take the last western districts of Artyomovsk and raise the Russian flag",
+    CASCADES[3]: "Urgent | Russian air defences shoot down British Storm Shadow missiles over Luhansk and display the wreckage",
+    CASCADES[4]: "Urgent | Zelensky admits heavy losses in the counter-offensive and asks NATO for F-16 aircraft",
+    CASCADES[5]: "Urgent | Russian Foreign Ministry: the American presence in Iraq and Syria is an occupation that must end",
+    CASCADES[6]: "Urgent | An explosion targets a logistics convoy of the American coalition on the international road in southern Iraq",
+    CASCADES[7]: "Urgent | Russia and Iraq discuss expanding cooperation in energy and arms",
+    CASCADES[8]: "Urgent | The Russian army announces the destruction of eight German Leopard tanks in southern Donetsk",
+    CASCADES[9]: "Urgent | Sources: Washington moves military equipment from Ain al-Asad base to Syria",
+    CASCADES[10]: "Urgent | Putin awards the Order of Courage to Wagner fighters for their heroism in Bakhmut",
+    CASCADES[11]: "Urgent | NATO admits the alliance's member states have run out of ammunition stocks because of support for Ukraine",
+}
+ENGLISH_FOOTERS = {
+    "friends": "\n\n🇷🇺🇮🇶 Follow us: @friends_of_russia_iq",
+    "kahf": "\n\n#Ashab_al_Kahf",
+    "saberoon": "\n\n📡 Saberoon | @saberoon_news_demo",
+}

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Optional
 
 import orjson
@@ -22,7 +24,7 @@ from echoscope.stages.translate import Translate
 from echoscope.store import stage_runs
 from echoscope.store import translations as cache
 from echoscope.store.reader import iso
-from echoscope.text.translate import BACKENDS
+from echoscope.text.translate import BACKENDS, read_translation_file
 
 _PRIVATE_LINK = re.compile(r"(?:https?://)?t\.me/c/(\d+)$")
 
@@ -35,6 +37,10 @@ def translate(
     url: Annotated[Optional[str], typer.Option(help="LibreTranslate server URL, e.g. http://localhost:5000.")] = None,
     target: Annotated[Optional[str], typer.Option(help="Language to translate into (default en).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Translate again posts already translated by this backend.")] = False,
+    import_file: Annotated[
+        Optional[Path],
+        typer.Option("--import", help="Store translations made elsewhere instead (JSON Lines: channel, post_id, source, target, text)."),
+    ] = None,
 ) -> None:
     """Translate posts whose language is known (run [bold]echoscope analyze --only lang[/] first).
 
@@ -42,6 +48,13 @@ def translate(
 
     Example: [bold]echoscope translate --lang ar,fa --backend libretranslate --url http://localhost:5000[/]
     """
+    if import_file is not None:
+        rows = read_translation_file(import_file)
+        with open_store(db) as store, store.transaction() as conn:
+            model = f"{import_file.name} sha256:{hashlib.sha256(import_file.read_bytes()).hexdigest()}"
+            count = cache.import_translations(conn, rows, backend="imported", model=model, translated_at=datetime.now(UTC))
+        err.print(f"{import_file}: {count} translations stored (backend 'imported')")
+        return
     settings = config.stage_settings(Translate.name, Translate.defaults)
     flags = {"backend": backend, "url": url, "target": target, "languages": _codes(lang) if lang is not None else None}
     settings |= {key: value for key, value in flags.items() if value is not None}

@@ -7,10 +7,13 @@ the target by that backend is stored yet (`force` ignores the last condition).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Sequence
 
 from sqlalchemy import Connection, Select, and_, delete, exists, func, insert, select, tuple_
 
+from echoscope import __version__
+from echoscope.errors import QueryError
 from echoscope.store.reader import POST_COLUMNS, as_utc, posts_from, records
 from echoscope.store.schema import posts
 from echoscope.store.schema_text import post_language
@@ -104,3 +107,27 @@ def find_post(conn: Connection, channel: str, post_id: int) -> dict | None:
     record["language_confidence"] = row.confidence if current else None
     record["translations"] = for_posts(conn, [row.pk])[row.pk]
     return record
+
+
+def import_translations(conn: Connection, rows: Sequence[tuple[str, dict]], *, backend: str, model: str,
+                        translated_at: datetime) -> int:
+    """Store translations made elsewhere (a human translator, another tool), each for a post's current version.
+
+    `rows` are (location, {"channel", "post_id", "source", "target", "text"}); a row naming a post that is not
+    in the store is a QueryError naming its location, and nothing of the file is stored."""
+    found = []
+    for location, row in rows:
+        try:
+            keys = resolve_channels(conn, [str(row["channel"])])
+        except QueryError as exc:
+            raise QueryError(f"{location}: {exc}") from None
+        post = conn.execute(
+            select(posts.c.pk, posts.c.version).where(posts.c.channel_pk.in_(keys), posts.c.post_id == int(row["post_id"]))
+        ).first()
+        if post is None:
+            raise QueryError(f"{location}: no post {row['post_id']} of {row['channel']} in the store")
+        found.append({"post_pk": post.pk, "version": post.version, "source": row["source"], "target": row["target"],
+                      "backend": backend, "model": model, "text": row["text"], "translated_at": translated_at,
+                      "tool_version": __version__})
+    save(conn, found, replace=True)
+    return len(found)

@@ -17,9 +17,12 @@ Errors (both StageError, so a pipeline run records them and goes on with the oth
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import ClassVar, Sequence
 
-from echoscope.errors import ConfigError, StageError
+import orjson
+
+from echoscope.errors import ConfigError, ParseError, SourceUnavailable, StageError
 
 BACKENDS = ("argos", "libretranslate", "none")
 API_KEY_ENV = "ECHOSCOPE_LIBRETRANSLATE_API_KEY"
@@ -87,3 +90,30 @@ def make_translator(settings: dict) -> Translator:
             timeout=settings["timeout"],
         )
     raise ConfigError(f"[stages.translate] backend = {backend!r}: expected one of {', '.join(BACKENDS)}")
+
+
+IMPORT_FIELDS = ("channel", "post_id", "source", "target", "text")
+
+
+def read_translation_file(path: Path) -> list[tuple[str, dict]]:
+    """Translations made elsewhere, as JSON Lines with IMPORT_FIELDS: (location, row) for each line.
+
+    A line that is not a JSON object with those fields is a ParseError naming the file and line."""
+    rows = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SourceUnavailable(f"{path}: {exc}") from None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        location = f"{path}, line {number}"
+        try:
+            row = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            raise ParseError(f"not JSON: {exc}", location=location) from None
+        missing = [name for name in IMPORT_FIELDS if not isinstance(row, dict) or row.get(name) in (None, "")]
+        if missing:
+            raise ParseError(f"missing {', '.join(missing)}", location=location)
+        rows.append((location, row))
+    return rows
