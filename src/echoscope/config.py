@@ -18,7 +18,7 @@ from pathlib import Path
 
 from echoscope.errors import ConfigError
 
-DEFAULTS = {"db": "echoscope.db", "stages": {}}
+DEFAULTS = {"db": "echoscope.db", "stages": {}, "api_id": None, "api_hash": None}  # api_*: your own, my.telegram.org
 
 
 @cache

@@ -31,7 +31,7 @@ MEDIA_STATUSES = (MEDIA_STORED, MEDIA_MISSING, MEDIA_NOT_INCLUDED, MEDIA_REFUSED
 class Capture:
     """One act of collection: a file read or a URL fetched, and the hash of what was read."""
 
-    source: str  # source module name: "tdesktop", "webpreview", "telegram", "table"
+    source: str  # source module name: "tdesktop", "web", "telegram", "table"
     locator: str  # file path or URL as given by the analyst
     sha256: str  # of the raw bytes read (the export file, the zip, the page)
     collected_at: datetime
@@ -43,7 +43,7 @@ class Channel:
     """A Telegram channel or group, or an account on another platform."""
 
     platform: str
-    channel_id: str
+    channel_id: str | None  # None when only the username is known (the web preview); `username` is then set
     title: str | None = None
     username: str | None = None
     type: str | None = None  # the export's dialog type: public_channel, private_supergroup, …
@@ -105,10 +105,11 @@ class Reaction:
 
 @dataclass(frozen=True, slots=True)
 class Post:
-    """One message as published. Identity: (platform, channel_id, post_id)."""
+    """One message as published. Identity: (platform, channel_id, post_id); before the channel's id is
+    known (the web preview), (platform, username, post_id), merged when a source links the two."""
 
     platform: str
-    channel_id: str
+    channel_id: str | None
     post_id: int
     date: datetime
     text: str = ""
@@ -136,7 +137,7 @@ class Event:
     or a record of a type the source does not understand (kept raw rather than dropped)."""
 
     platform: str
-    channel_id: str
+    channel_id: str | None
     kind: str  # service, unsupported, unknown, edit, deletion
     post_id: int | None = None
     date: datetime | None = None

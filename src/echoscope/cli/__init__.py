@@ -10,6 +10,9 @@ from rich.markup import escape
 from echoscope.cli import archive  # noqa: F401
 from echoscope.cli import analyze  # noqa: F401
 from echoscope.cli import serve  # noqa: F401
+from echoscope.cli import collect  # noqa: F401
+from echoscope.cli import translate  # noqa: F401
+from echoscope.cli import telegram  # noqa: F401
 # isort: on
 from echoscope.cli._common import _state, app, err
 from echoscope.errors import EchoscopeError

@@ -12,7 +12,7 @@ down_revision = "0007"
 branch_labels = None
 depends_on = None
 
-TABLES: tuple[str, ...] = ()
+TABLES: tuple[str, ...] = ("post_observations",)
 
 
 def upgrade() -> None:
