@@ -157,3 +157,19 @@ def test_reading_everything_page_by_page_misses_nothing_and_repeats_nothing(stor
 def test_a_database_url_echoscope_cannot_open_says_what_to_install():
     with pytest.raises(StoreError, match="echoscope\\[postgres\\]"):
         Store("postgresql+nosuchdriver://localhost/echoscope")
+
+
+def test_another_source_rendering_a_post_differently_adds_a_version_but_no_edit(store):
+    """The web preview shows no media hashes; that is a new rendering of the post, not an edit of it."""
+    exported = post(9, "صلواتكم لجيش روسيا", media=(photo(),))
+    rendered = replace(exported, media=(), raw={"html": "<div>…</div>"})
+    ingest(store, _records(exported))
+    web = replace(capture(sha="d" * 64), source="web", locator="https://t.me/s/x")
+    summary = ingest(store, [web, channel(), rendered])
+    assert summary.posts.new_versions == 1
+    edited_later = replace(rendered, text="صلواتكم لجيش روسيا العظيمة", raw={"html": "<div>edited</div>"})
+    ingest(store, [replace(web, sha256="e" * 64), channel(), edited_later])
+    with store.reading() as conn:
+        edits = conn.execute(select(events.c.raw).where(events.c.kind == "edit")).scalars().all()
+        assert conn.execute(select(posts.c.version)).scalar_one() == 3
+    assert len(edits) == 1 and '"to_version":3' in edits[0].replace(" ", "")

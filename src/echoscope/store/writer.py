@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Iterable, Sequence
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, tuple_, update
 
 from echoscope.evidence import canonical_json, sha256_hex
 from echoscope.model import Capture, Event, SourceWarning
 from echoscope.store import fts
 from echoscope.store.prepared import PreparedPost, utc
+from echoscope.store.reader import as_utc
 from echoscope.store.schema import (
     captures,
     events,
@@ -91,7 +92,7 @@ def _write_unique_posts(conn: Connection, channel_pk: int, batch: list[PreparedP
     known = {
         row.post_id: row
         for row in conn.execute(
-            select(posts.c.post_id, posts.c.pk, posts.c.version, posts.c.content_sha256).where(
+            select(posts.c.post_id, posts.c.pk, posts.c.version, posts.c.content_sha256, posts.c.edited).where(
                 posts.c.channel_pk == channel_pk, posts.c.post_id.in_([p.post_id for p in batch])
             )
         )
@@ -120,7 +121,9 @@ def _write_unique_posts(conn: Connection, channel_pk: int, batch: list[PreparedP
             versions_to_write.append((old.pk, post, old.version + 1))
             updates.append(post.columns | {"channel_pk": channel_pk, "version": old.version + 1, "target_pk": old.pk})
         conn.execute(update(posts).where(posts.c.pk == bindparam("target_pk")), updates)
-        write_events(conn, channel_pk, [_edit_event(post, known[post.post_id]) for post in changed], capture_pk)
+        seen_here = _seen_by_same_source(conn, [known[post.post_id] for post in changed], capture_pk)
+        edits = [post for post in changed if known[post.post_id].pk in seen_here or post.edited != as_utc(known[post.post_id].edited)]
+        write_events(conn, channel_pk, [_edit_event(post, known[post.post_id]) for post in edits], capture_pk)
 
     version_rows, media_rows = [], []
     for post_pk, post, version in versions_to_write:
@@ -139,6 +142,24 @@ def _write_unique_posts(conn: Connection, channel_pk: int, batch: list[PreparedP
     insert_many(conn, post_versions, version_rows)
     insert_many(conn, media, media_rows)
     return counts
+
+
+def _seen_by_same_source(conn: Connection, old_rows: Sequence, capture_pk: int) -> set[int]:
+    """Posts whose current version was captured by the same kind of source as `capture_pk`.
+
+    Two sources render one post differently (the web preview has no media hashes, an export no album
+    ids), so a new version from another source is a new rendering, not an edit: it is kept as a version,
+    but an edit event is recorded only for a change the same kind of source saw, or a new edit date."""
+    source = select(captures.c.source).where(captures.c.pk == capture_pk).scalar_subquery()
+    query = (
+        select(post_versions.c.post_pk)
+        .join(captures, captures.c.pk == post_versions.c.capture_pk)
+        .where(
+            tuple_(post_versions.c.post_pk, post_versions.c.version).in_([(row.pk, row.version) for row in old_rows]),
+            captures.c.source == source,
+        )
+    )
+    return set(conn.execute(query).scalars())
 
 
 def _edit_event(post: PreparedPost, old) -> Event:
