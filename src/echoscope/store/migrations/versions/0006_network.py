@@ -12,7 +12,7 @@ down_revision = "0005"
 branch_labels = None
 depends_on = None
 
-TABLES: tuple[str, ...] = ()
+TABLES: tuple[str, ...] = ("network_edges", "network_channels")
 
 
 def upgrade() -> None:
