@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[postgres,telegram,images,web,test]'
+	$(BIN)/pip install --quiet -e '.[postgres,telegram,images,web,report,test]'
 	touch $@
 
 ## demo: ingest the bundled illustrative example, print the summary and the searches
