@@ -92,6 +92,9 @@ def search(
     channel: Annotated[Optional[list[str]], typer.Option("--channel", "-c", help="Username, @name or id; repeatable.")] = None,
     since: Annotated[Optional[str], typer.Option(help="From this date (UTC), inclusive.")] = None,
     until: Annotated[Optional[str], typer.Option(help="Up to this date (UTC), inclusive.")] = None,
+    lang: Annotated[Optional[list[str]], typer.Option("--lang", help="Only posts in this language (ar, fa, ru, uk, en …); repeatable.")] = None,
+    entity: Annotated[Optional[list[str]], typer.Option("--entity", help="Only posts mentioning this watchlist entity id (putin, nato …); repeatable.")] = None,
+    narrative: Annotated[Optional[list[str]], typer.Option("--narrative", help="Only posts tagged with this narrative (pro-Russia …); repeatable.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many posts, newest first.")] = 50,
     fmt: Format = "table",
 ) -> None:
@@ -99,12 +102,14 @@ def search(
 
     Diacritics, alef/hamza forms, taa marbuta, Persian yeh/kaf, ZWNJ, Russian ё and invisible marks are
     folded on both sides, so [bold]echoscope search "الناتو"[/] also finds "النّاتو" and "ألناتو".
+    After [bold]echoscope analyze[/]: [bold]echoscope search "روسيا" --lang ar --entity putin --narrative pro-Russia[/]
     """
     if fmt not in ("table", *FORMATS):
         raise QueryError(f"--format must be table, jsonl or csv, not {fmt!r}")
     with open_store(db) as store:
         found = store.search(
-            query, channel_names=channel, since=parse_when(since, end=False), until=parse_when(until, end=True), limit=limit
+            query, channel_names=channel, since=parse_when(since, end=False), until=parse_when(until, end=True),
+            languages=lang, entities=entity, narratives=narrative, limit=limit,
         )
     if fmt == "table":
         views.print_search_results(out, query, found)

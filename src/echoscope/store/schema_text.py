@@ -7,7 +7,19 @@ or posts analysed with another watchlist. Spans are [start, end) code-point offs
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from echoscope.store.schema import PrimaryKey, UtcDateTime, metadata
 

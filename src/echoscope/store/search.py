@@ -9,7 +9,7 @@ from sqlalchemy.exc import DBAPIError
 
 from echoscope.errors import QueryError
 from echoscope.registry import clean_username, telegram_channel_id
-from echoscope.store import fts
+from echoscope.store import fts, text
 from echoscope.store.reader import POST_COLUMNS, as_utc, posts_from, records
 from echoscope.store.schema import channels, posts
 from echoscope.text.normalize import search_tokens
@@ -50,11 +50,16 @@ def search(
     channel_names: list[str] | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    languages: list[str] | None = None,
+    entities: list[str] | None = None,
+    narratives: list[str] | None = None,
     limit: int = 50,
 ) -> list[dict]:
     """Posts containing every word of `query` (after normalisation), newest first.
 
-    `since` is inclusive and `until` exclusive, both UTC. Raises QueryError for a query with no
+    `since` is inclusive and `until` exclusive, both UTC. `languages`, `entities` and `narratives` keep
+    posts in one of those languages, mentioning one of those entity ids, tagged with one of those
+    narratives (what the text stages stored). Raises QueryError for a query with no
     searchable words or a search the database rejects, so an error never looks like "no results".
     """
     tokens = search_tokens(query)
@@ -73,6 +78,12 @@ def search(
         statement = statement.where(posts.c.date >= as_utc(since))
     if until is not None:
         statement = statement.where(posts.c.date < as_utc(until))
+    for values, stage, condition in ((languages, "lang", text.language_is), (entities, "mentions", text.mentions_entity),
+                                     (narratives, "narratives", text.tagged_with)):
+        if values:
+            if not text.has_run(conn, stage):
+                raise QueryError(f"no post has been through the {stage} stage yet: run `echoscope analyze --only {stage}` first")
+            statement = statement.where(condition(values))
     statement = statement.order_by(posts.c.date.desc(), posts.c.pk.desc()).limit(limit)
     try:
         rows = conn.execute(statement).all()

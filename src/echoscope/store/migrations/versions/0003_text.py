@@ -12,7 +12,7 @@ down_revision = "0002"
 branch_labels = None
 depends_on = None
 
-TABLES: tuple[str, ...] = ()
+TABLES = ("post_language", "text_analysis", "mentions", "symbol_pairings", "narrative_tags", "fired_alerts")
 
 
 def upgrade() -> None:

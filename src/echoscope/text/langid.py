@@ -1,0 +1,158 @@
+"""Language identification for posts: lingua, helped by the script the letters are written in.
+
+The letters decide the script cheaply (one `str.translate` per post), and the script decides which
+languages lingua has to weigh: an Arabic-script post is only ever Arabic or Persian (or another
+configured Arabic-script language), never Russian. That keeps lingua's confusions inside one script
+and makes it faster, since fewer language models are consulted. A post whose letters come in several
+scripts (Arabic with a Russian quotation) is `mixed`, and lingua weighs the languages of every script in it.
+
+    identify(["الناتو يهاجم روسيا", "Путин заявил"])  →  [LanguageGuess("ar", 0.99, False, ["Arabic"]), …]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+
+from echoscope.errors import ConfigError
+
+DEFAULT_LANGUAGES = ("ar", "fa", "ru", "uk", "en", "fr", "de", "tr", "he")
+UNDETERMINED = "und"
+
+# Scripts by Unicode block. Only letters count (str.isalpha), so digits, emoji and punctuation never vote.
+_SCRIPT_BLOCKS = {
+    "Arabic": ((0x0600, 0x0700), (0x0750, 0x0780), (0x08A0, 0x0900), (0xFB50, 0xFE00), (0xFE70, 0xFF00)),
+    "Cyrillic": ((0x0400, 0x0530), (0x1C80, 0x1C90), (0x2DE0, 0x2E00), (0xA640, 0xA6A0)),
+    "Latin": ((0x0041, 0x0250), (0x1E00, 0x1F00), (0xFF21, 0xFF5B)),
+    "Hebrew": ((0x0590, 0x0600), (0xFB1D, 0xFB50)),
+    "Greek": ((0x0370, 0x0400), (0x1F00, 0x2000)),
+}
+_SCRIPT_LANGUAGES = {"ar": "Arabic", "fa": "Arabic", "ur": "Arabic", "ru": "Cyrillic", "uk": "Cyrillic",
+                     "be": "Cyrillic", "bg": "Cyrillic", "mk": "Cyrillic", "sr": "Cyrillic", "kk": "Cyrillic",
+                     "mn": "Cyrillic", "he": "Hebrew", "el": "Greek"}
+_TAGS = {script: chr(ord("A") + index) for index, script in enumerate(_SCRIPT_BLOCKS)}
+_URLS = re.compile(r"(?:https?://|www\.|t\.me/)\S+|@\w+", re.IGNORECASE)
+# A script counts when it holds at least this share of a post's letters (and a few letters at least):
+# a stray Latin hashtag in an Arabic post does not make it mixed.
+MIN_SCRIPT_SHARE = 0.15
+MIN_SCRIPT_LETTERS = 4
+# lingua's cost grows with the text; the first few hundred characters decide a post's language as well.
+LINGUA_CHARS = 200
+# Letters only one language of a pair writes. Enough of them, and none of the other's, decide without a
+# model: і ї є ґ are Ukrainian, ы э ъ ё Russian; پ چ ژ گ and the Persian forms of yeh and kaf are
+# Persian, teh marbuta, alef maksura and the Arabic yeh and kaf Arabic.
+_DECIDING_LETTERS = {
+    ("ru", "uk"): ("ыэъё", "іїєґ"),
+    ("ar", "fa"): ("ةىيك", "پچژگیک"),
+}
+MIN_DECIDING_LETTERS = 2
+
+
+@dataclass(frozen=True)
+class LanguageGuess:
+    language: str  # ISO 639-1, or "und"
+    confidence: float
+    mixed: bool
+    scripts: list[str]
+
+
+def _script_table() -> tuple[str | None, ...]:
+    """A `str.translate` table turning each letter into its script's tag and deleting everything else.
+    A tuple, not a dict: a dict lookup that misses raises (and swallows) a KeyError per character."""
+    table: list[str | None] = [None] * 0x20000  # above plane 1 (emoji) characters are kept, and never tags
+    for script, blocks in _SCRIPT_BLOCKS.items():
+        for low, high in blocks:
+            for cp in range(low, high):
+                if chr(cp).isalpha():
+                    table[cp] = _TAGS[script]
+    return tuple(table)
+
+
+_TABLE = _script_table()
+
+
+def scripts_of(text: str) -> list[str]:
+    """The scripts that hold a real share of the letters of `text`, the largest first."""
+    tags = (_URLS.sub(" ", text) if "/" in text or "@" in text else text).translate(_TABLE)
+    counts = sorted(((tags.count(tag), script) for script, tag in _TAGS.items()), reverse=True)
+    letters = sum(count for count, _ in counts)
+    if not letters:
+        return []
+    floor = max(MIN_SCRIPT_LETTERS, MIN_SCRIPT_SHARE * letters)
+    found = [script for count, script in counts if count >= floor]
+    return found or [counts[0][1]]
+
+
+def script_of_language(code: str) -> str:
+    return _SCRIPT_LANGUAGES.get(code, "Latin")
+
+
+def check_languages(codes: Sequence[str]) -> tuple[str, ...]:
+    """The configured languages as lingua knows them; an unknown code is a ConfigError naming it."""
+    for code in codes:
+        try:
+            Language.from_iso_code_639_1(IsoCode639_1.from_str(code))
+        except (ValueError, AttributeError):
+            raise ConfigError(f"[stages.lang] languages: {code!r} is not an ISO 639-1 code lingua knows") from None
+    return tuple(dict.fromkeys(codes))
+
+
+@cache
+def _detector(codes: tuple[str, ...], low_accuracy: bool):
+    languages = [Language.from_iso_code_639_1(IsoCode639_1.from_str(code)) for code in codes]
+    builder = LanguageDetectorBuilder.from_languages(*languages)
+    if low_accuracy:
+        builder = builder.with_low_accuracy_mode()
+    return builder.build()
+
+
+def _decided_by_letters(text: str, languages: tuple[str, str], letters: tuple[str, str]) -> str | None:
+    first, second = (sum(text.count(letter) for letter in group) for group in letters)
+    if first >= MIN_DECIDING_LETTERS and not second:
+        return languages[0]
+    if second >= MIN_DECIDING_LETTERS and not first:
+        return languages[1]
+    return None
+
+
+def identify(texts: Sequence[str], languages: Sequence[str] = DEFAULT_LANGUAGES, *, low_accuracy: bool = False) -> list[LanguageGuess]:
+    """One guess per text. Texts are grouped by the languages their scripts allow, and each group goes to
+    lingua in one multi-threaded call; a script with a single configured language needs no model at all,
+    and neither does a text whose letters belong to one language of a pair (confidence 1.0 then)."""
+    configured = check_languages(languages)
+    scripts = [scripts_of(text) for text in texts]
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for index, found in enumerate(scripts):
+        candidates = tuple(code for code in configured if script_of_language(code) in found)
+        groups.setdefault(candidates, []).append(index)
+    guesses: list[LanguageGuess | None] = [None] * len(texts)
+    for candidates, indices in groups.items():
+        if len(candidates) <= 1:
+            language = candidates[0] if candidates else UNDETERMINED
+            for index in indices:
+                guesses[index] = LanguageGuess(language, 1.0 if candidates else 0.0, len(scripts[index]) > 1, scripts[index])
+            continue
+        pair = _DECIDING_LETTERS.get(tuple(sorted(candidates)))
+        if pair:
+            undecided = []
+            for index in indices:
+                language = _decided_by_letters(texts[index], tuple(sorted(candidates)), pair)
+                if language:
+                    guesses[index] = LanguageGuess(language, 1.0, len(scripts[index]) > 1, scripts[index])
+                else:
+                    undecided.append(index)
+            indices = undecided
+        detector = _detector(candidates, low_accuracy)
+        ranked = detector.compute_language_confidence_values_in_parallel([_URLS.sub(" ", texts[index])[:LINGUA_CHARS] for index in indices])
+        for index, values in zip(indices, ranked):
+            best = values[0] if values else None
+            if best is None or best.value <= 0:
+                guesses[index] = LanguageGuess(UNDETERMINED, 0.0, len(scripts[index]) > 1, scripts[index])
+            else:
+                code = best.language.iso_code_639_1.name.lower()
+                guesses[index] = LanguageGuess(code, round(best.value, 4), len(scripts[index]) > 1, scripts[index])
+    return guesses  # type: ignore[return-value]
