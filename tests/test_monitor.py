@@ -165,3 +165,24 @@ def test_the_web_preview_and_the_api_of_one_channel_fill_one_channel(sqlite_path
     assert stored == [1, 2]
     assert len(versions) == 2  # the same content from both sources: one version each
     assert sources == ["telegram", "web"]
+
+
+def test_after_each_round_new_posts_are_analysed_and_each_alert_fires_once(sqlite_path, double, registry, tmp_path):
+    from echoscope.alerts import load_rules
+    from echoscope.monitor import alerts_after_round
+
+    rules_file = tmp_path / "alerts.yaml"
+    rules_file.write_text("alerts:\n  - name: nato\n    entity: nato\n", encoding="utf-8")
+    delivered: list[dict] = []
+    fired_per_round: list[int] = []
+
+    def between_rounds(_seconds: float) -> None:
+        double.post(double.channels[1234], 10 + len(fired_per_round), "НАТО снова обсуждает поставки 🏳️‍🌈")
+
+    with Store(sqlite_path) as store:
+        after = alerts_after_round(store, load_rules(rules_file), delivered.append,
+                                   lambda _number, _reports, fired: fired_per_round.append(fired))
+        run_monitor(store, [_telegram(double)], every=1, rounds=3, registry=registry, on_round=lambda *_: None,
+                    after_round=after, sleep=between_rounds)
+    assert fired_per_round == [0, 1, 1]  # "first" mentions nothing; each later round brings one NATO post
+    assert [alert["post_id"] for alert in delivered] == [11, 12] and {alert["rule"] for alert in delivered} == {"nato"}

@@ -66,9 +66,12 @@ def run_monitor(
     rounds: int | None,
     registry: Path | None,
     on_round: Callable[[int, ChannelRound], None],
+    after_round: Callable[[int], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> None:
-    """Run `rounds` rounds (None: until interrupted), starting one every `every` seconds."""
+    """Run `rounds` rounds (None: until interrupted), starting one every `every` seconds.
+
+    `after_round(number)` runs once every collector has finished a round: analysis and alerts."""
     if not collectors:
         raise ConfigError("no collector to run")
     if registry is not None and not registry.is_file():
@@ -83,6 +86,8 @@ def run_monitor(
             raise ConfigError("no channels to monitor: import a registry (`echoscope channels import` or --registry)")
         for collector in collectors:
             _run_collector(collector, store, collector.names(channels), partial(on_round, number))
+        if after_round is not None:
+            after_round(number)
         if rounds is not None and number >= rounds:
             return
         sleep(max(0.0, every - (time.monotonic() - started)))
@@ -98,3 +103,19 @@ def _run_collector(collector: Collector, store: Store, names: list[str], report:
         raise
     except Exception as exc:  # noqa: BLE001  the network, the store, a bug: one line, and the next round tries again
         report(ChannelRound(collector.name, "*", "error", note=f"{type(exc).__name__}: {exc}"))
+
+
+ALERT_STAGES = ("lang", "mentions", "symbols", "narratives")
+
+
+def alerts_after_round(store: Store, rules: list, deliver, on_alerts: Callable[[int, list, int], None]) -> Callable[[int], None]:
+    """What the monitor does after a round when alert rules are given: analyse the new posts with the
+    enrich stages alert rules read, then fire every alert not yet fired. `on_alerts(round, reports, fired)`."""
+    from echoscope.alerts import run_alerts
+    from echoscope.pipeline import run_stages
+
+    def after(number: int) -> None:
+        reports = run_stages(store, ALERT_STAGES)
+        on_alerts(number, reports, run_alerts(store, rules, deliver))
+
+    return after

@@ -13,7 +13,8 @@ from rich.markup import escape
 from echoscope.cli._common import Db, app, collect_app, err, open_store, out
 from echoscope.collecting import ChannelRound
 from echoscope.errors import ConfigError
-from echoscope.monitor import Collector, parse_every, run_monitor
+from echoscope.alerts import load_rules
+from echoscope.monitor import Collector, alerts_after_round, parse_every, run_monitor
 from echoscope.sources import webpreview
 from echoscope.sources._telethon_session import login as telegram_login
 from echoscope.sources._telethon_session import session_file
@@ -137,6 +138,8 @@ def monitor(
     max_size: MaxSize = "50MB",
     media_dir: MediaDir = Path("echoscope-media"),
     recheck: Recheck = 1,
+    alerts: Annotated[Path | None, typer.Option(help="Alert rules (YAML): after each round, analyse new posts and fire them.")] = None,
+    alerts_to: Annotated[str, typer.Option(help="Where alerts go: '-' (stdout), a file, or a webhook URL.")] = "-",
 ) -> None:
     """Collect every registry channel round after round: one status line per channel per round.
 
@@ -149,13 +152,19 @@ def monitor(
     if rounds is not None and rounds < 1:
         raise ConfigError("--rounds must be 1 or more")
     collectors = _collectors(media, max_size, media_dir, recheck, web)
+    rules = load_rules(alerts) if alerts is not None else None
+
+    def report_alerts(number: int, reports: list, fired: int) -> None:
+        trouble = "; ".join(f"{r.name} {r.status}: {r.note}" for r in reports if r.status != "ran")
+        err.print(f"[dim]round {number}[/] alerts: {fired} fired" + (f" ({escape(trouble)})" if trouble else ""), highlight=False)
 
     def report(number: int, channel_round: ChannelRound) -> None:
         out.print(f"[dim]round {number} {datetime.now():%H:%M:%S}[/] {status_line(channel_round)}", highlight=False)
 
     with open_store(db) as store:
         try:
-            run_monitor(store, collectors, every=interval, rounds=rounds, registry=registry, on_round=report)
+            after = alerts_after_round(store, rules, alerts_to, report_alerts) if rules is not None else None
+            run_monitor(store, collectors, every=interval, rounds=rounds, registry=registry, on_round=report, after_round=after)
         except KeyboardInterrupt:
             err.print("interrupted: every completed batch is stored; run the same command again to resume")
             raise typer.Exit(130) from None
