@@ -15,7 +15,7 @@ from echoscope.errors import QueryError
 from echoscope.exports import write_records
 from echoscope.findings import KIND_LABELS
 from echoscope.findings.listing import FINDING_FIELDS, ranked_records
-from echoscope.report import FORMATS, Scope, build_report, write
+from echoscope.store.findings import Scope
 
 Since = Annotated[Optional[str], typer.Option(help="Evidence posted from this date (UTC), inclusive.")]
 Until = Annotated[Optional[str], typer.Option(help="Evidence posted up to this date (UTC), inclusive.")]
@@ -53,6 +53,8 @@ def report(
     [bold]echoscope report -o out --format html,md,pdf --since 2023-06-01 --affiliation "Ashab al-Kahf"[/]
     """
     wanted = tuple(name.strip() for name in formats.split(",") if name.strip())
+    from echoscope.report import FORMATS, build_report, write  # matplotlib and Jinja2: only when reporting
+
     unknown = [name for name in wanted if name not in FORMATS]
     if not wanted or unknown:
         raise QueryError(f"--format {formats!r}: choose from {', '.join(FORMATS)}")
