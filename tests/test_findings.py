@@ -162,7 +162,8 @@ def test_a_community_of_channels_that_act_together_cites_the_echoes_they_share(a
     pipeline.run_stages(analysed, ["findings"])
     (community,) = _ranked(analysed, [COORDINATION_COMMUNITY])
     assert {item["post_pk"] for item in community["evidence"]} == {friends, kahf}  # not the echo shared with channel1003
-    assert community["statement"] == ("2 channels (Friends of Russia in Iraq and قناة الكهف), affiliated with Ashab al-Kahf, acted "
+    # Only قناة الكهف is affiliated: the affiliation goes with its name, never with the whole group.
+    assert community["statement"] == ("2 channels (Friends of Russia in Iraq and قناة الكهف [Ashab al-Kahf]) acted "
                                       "together: they echoed each other 4 times more often than their activity alone explains; "
                                       "قناة الكهف mostly amplified what others posted first.")
 
@@ -179,3 +180,14 @@ def test_findings_written_in_small_batches_are_the_same_as_in_one(analysed):
     with analysed.transaction() as conn:
         assert stored_findings.replace_findings(conn, UPTICK, iter(again), datetime.now(UTC), batch=1) == len(before)
     assert stored_rows() == before
+
+
+def test_a_group_of_channels_names_an_affiliation_only_for_the_channels_that_have_it():
+    from echoscope.findings.phrasing import channel_group
+
+    def row(title, affiliation):
+        return {"title": title, "username": None, "channel_id": None, "affiliation": affiliation}
+
+    assert channel_group([row("A", "Kahf"), row("B", "Kahf")]) == "2 channels (A and B), both affiliated with Kahf,"
+    assert channel_group([row("A", "Kahf"), row("B", None), row("A", "Kahf")]) == "2 channels (A [Kahf] and B)"
+    assert channel_group([row("A", "Kahf"), row("B", "Nujaba"), row("C", "Kahf")]) == "3 channels (A [Kahf], B [Nujaba] and C [Kahf])"

@@ -28,11 +28,8 @@ def statement(origin: dict, echoes: list[dict]) -> str:
         echoer = say.channel_phrase(say.name_of(first), first["affiliation"])
         return (f"On {say.day(first['date'])} {echoer} published {_how(echoes)} the post that {origin_phrase} had "
                 f"published on {say.day(origin['date'])}, {say.duration(first['lag_seconds'])} later.")
-    names = list(dict.fromkeys(say.name_of(member) for member in echoes))
-    affiliations = sorted({member["affiliation"] for member in echoes if member["affiliation"]})
-    affiliated = f", affiliated with {say.names_list(affiliations)}," if affiliations else ""
     when = say.day_range(echoes[0]["date"], echoes[-1]["date"])
-    rest = (f"{say.plural(len(names), 'channel')} ({say.names_list(names)}){affiliated} republished {_how(echoes)} the post "
+    rest = (f"{say.channel_group(echoes)} republished {_how(echoes)} the post "
             f"that {origin_phrase} had published on {say.day(origin['date'])}; the first echo came "
             f"{say.duration(echoes[0]['lag_seconds'])} later.")
     return say.opening(when, rest)

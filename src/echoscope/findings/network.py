@@ -17,13 +17,11 @@ KIND_WORDS = {"echo": "echoed", "forward": "forwarded", "image": "shared images 
 
 def statement(members: list[dict], edges: list[dict]) -> str:
     names = [say.name_of(member) for member in members]
-    affiliations = sorted({member["affiliation"] for member in members if member["affiliation"]})
-    affiliated = f", affiliated with {say.names_list(affiliations)}," if affiliations else ""
     kinds = [KIND_WORDS.get(kind, kind) for kind in sorted({edge["kind"] for edge in edges})]
     times = sum(edge["count"] for edge in edges)
     amplifiers = [name for name, member in zip(names, members) if member["role"] == "amplifier"]
     roles = f"; {say.names_list(amplifiers)} mostly amplified what others posted first" if amplifiers else ""
-    return (f"{say.plural(len(names), 'channel')} ({say.names_list(names, limit=5)}){affiliated} acted together: they "
+    return (f"{say.channel_group(members, limit=5)} acted together: they "
             f"{say.names_list(kinds) if kinds else 'linked to'} each other {say.plural(times, 'time')} more often than "
             f"their activity alone explains{roles}.")
 

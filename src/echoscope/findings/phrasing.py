@@ -48,6 +48,18 @@ def channel_phrase(name: str, affiliation: str | None) -> str:
     return f"the channel {name}, affiliated with {affiliation}," if affiliation else f"the channel {name}"
 
 
+def channel_group(rows: list[dict], limit: int = 3) -> str:
+    """'2 channels (X and Y), both affiliated with A,' when they share one affiliation; otherwise each name
+    carries its own: '2 channels (X and Y [Ashab al-Kahf])', so no channel is given another's affiliation."""
+    named = list(dict.fromkeys((name_of(row), row["affiliation"]) for row in rows))
+    affiliations = {affiliation for _, affiliation in named}
+    count = plural(len(named), "channel")
+    if len(affiliations) == 1 and None not in affiliations:
+        together = "both" if len(named) == 2 else "all"
+        return f"{count} ({names_list([name for name, _ in named], limit)}), {together} affiliated with {affiliations.pop()},"
+    return f"{count} ({names_list([f'{name} [{affiliation}]' if affiliation else name for name, affiliation in named], limit)})"
+
+
 def names_list(names: list[str], limit: int = 3) -> str:
     """'X, Y and Z' — or 'X, Y, Z and 4 others' past the limit."""
     if len(names) > limit:
