@@ -12,7 +12,7 @@ down_revision = "0004"
 branch_labels = None
 depends_on = None
 
-TABLES: tuple[str, ...] = ()
+TABLES = ("image_hashes", "image_clusters", "image_members")
 
 
 def upgrade() -> None:
