@@ -44,7 +44,7 @@ def server(tmp_path):
     _store(db)
     report = tmp_path / "report"
     report.mkdir()
-    (report / "index.html").write_text("<h1>the report</h1>", encoding="utf-8")
+    (report / "report.html").write_text("<h1>the report</h1>", encoding="utf-8")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -103,7 +103,8 @@ def test_an_unknown_post_is_a_404_page_and_a_bad_date_a_400_that_says_why(server
 
 
 def test_the_report_folder_is_served(server):
-    assert "the report" in server.get("/report/").text
+    assert 'href="/report/report.html"' in server.get("/").text
+    assert "the report" in server.get("/report/report.html").text
 
 
 @pytest.mark.parametrize(

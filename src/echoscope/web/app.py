@@ -48,7 +48,7 @@ def create_app(db: str, report_dir: Path | None = None) -> FastAPI:
 
     app = FastAPI(title="echoscope", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan)
     app.state.store = store
-    has_report = report_dir is not None and (report_dir / "index.html").is_file()
+    has_report = report_dir is not None and (report_dir / "report.html").is_file()  # as `echoscope report` writes it
     if has_report:
         app.mount("/report", StaticFiles(directory=report_dir, html=True), name="report")
 
