@@ -6,51 +6,16 @@ from __future__ import annotations
 
 import functools
 import json
-import os
-import shutil
-import subprocess
 import threading
 from html import unescape
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
+import browser
 import pytest
 import report_corpus
 
 from echoscope.report import build_report, write
 from echoscope.store import Store
-
-CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run")
-
-HARNESS = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>harness</title></head><body>
-<iframe id="report" src="/report.html" style="width:1200px;height:900px"></iframe><pre id="result">pending</pre>
-<script>
-document.getElementById("report").addEventListener("load", () => {
-  const doc = document.getElementById("report").contentDocument;
-  const quotes = [...doc.querySelectorAll("blockquote.quote")].map(node => {
-    const range = doc.createRange(); range.selectNodeContents(node);
-    const text = range.getBoundingClientRect(), box = node.getBoundingClientRect();
-    const style = doc.defaultView.getComputedStyle(node);
-    const left = box.left + node.clientLeft + parseFloat(style.paddingLeft);
-    const right = box.left + node.clientLeft + node.clientWidth - parseFloat(style.paddingRight);
-    return {text: node.textContent, dir: node.getAttribute("dir"), direction: style.direction,
-            fromRight: right - text.right, fromLeft: text.left - left};
-  });
-  document.getElementById("result").textContent = JSON.stringify({
-    quotes, title: doc.title, topTitle: document.title, scripts: doc.querySelectorAll("script").length,
-    images: [...doc.images].map(img => ({complete: img.complete, width: img.naturalWidth}))});
-});
-</script></body></html>"""
-
-
-def _chromium() -> str:
-    found = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is missing: .ci/run must install Debian's chromium (apt-get install chromium fonts-noto-core)")
-        pytest.skip("Chromium is not installed (apt-get install chromium fonts-noto-core)")
-    return found
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -61,13 +26,13 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """The corpus's report and the harness, served over HTTP on 127.0.0.1."""
-    chromium = _chromium()
+    chromium = browser.chromium()
     root = tmp_path_factory.mktemp("browser")
     with Store(root / "echoscope.db") as store:
         report_corpus.build(store, root / "exports")
         report_corpus.analyze(store)
         write(build_report(store), root / "site", ("html",))
-    (root / "site" / "harness.html").write_text(HARNESS, encoding="utf-8")
+    (root / "site" / "harness.html").write_text(browser.harness("/report.html", "blockquote.quote"), encoding="utf-8")
     handler = functools.partial(_QuietHandler, directory=str(root / "site"))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -77,17 +42,9 @@ def served(tmp_path_factory):
     server.server_close()
 
 
-def _run(chromium: str, profile: Path, *args: str) -> subprocess.CompletedProcess:
-    command = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--virtual-time-budget=10000", *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120)
-
-
 def test_the_report_renders_arabic_right_to_left_and_nothing_in_it_runs(served, tmp_path):
     chromium, base, _ = served
-    result = _run(chromium, tmp_path / "profile", "--dump-dom", f"{base}/harness.html")
-    assert result.returncode == 0, result.stderr[-2000:]
-    dumped = result.stdout.split('<pre id="result">', 1)[1].split("</pre>", 1)[0]
-    page = json.loads(unescape(dumped))
+    page = browser.rendered(chromium, tmp_path / "profile", f"{base}/harness.html")
     assert page["title"] == "echoscope report" and page["topTitle"] == "harness"  # no payload reached either title
     assert page["scripts"] == 0
     assert page["images"] and all(image["complete"] and image["width"] > 0 for image in page["images"])  # charts render
@@ -103,7 +60,7 @@ def test_the_report_renders_arabic_right_to_left_and_nothing_in_it_runs(served, 
 def test_a_screenshot_of_the_report_is_kept(served, tmp_path):
     chromium, base, root = served
     shot = root / "report.png"
-    result = _run(chromium, tmp_path / "profile", "--window-size=1200,2400", f"--screenshot={shot}", f"{base}/report.html")
+    result = browser.run(chromium, tmp_path / "profile", "--window-size=1200,2400", f"--screenshot={shot}", f"{base}/report.html")
     assert result.returncode == 0, result.stderr[-2000:]
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 50_000
 
@@ -131,7 +88,7 @@ def test_arabic_names_listed_in_an_english_statement_keep_their_order(served, tm
             f'<bdi>{escape(isolate_rtl(sentence))}</bdi></p><pre id="result">pending</pre>'
             f"<script>const NAMES = {json.dumps(names[:2])};{PROBE_SCRIPT}</script></body></html>")
     (root / "site" / "probe.html").write_text(page, encoding="utf-8")
-    result = _run(chromium, tmp_path / "profile", "--dump-dom", f"{base}/probe.html")
+    result = browser.run(chromium, tmp_path / "profile", "--dump-dom", f"{base}/probe.html")
     spans = json.loads(unescape(result.stdout.split('<pre id="result">', 1)[1].split("</pre>", 1)[0]))
     (first, second), joint = spans["names"], spans["and"]
     assert first[1] <= second[0] and second[1] <= joint[0] + 1  # read left to right: first, second, "and"

@@ -10,8 +10,10 @@ from dataclasses import replace
 import httpx
 import pytest
 import uvicorn
+from fastapi.responses import HTMLResponse
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
+import browser
 import builders
 from echoscope.ingest import ingest
 from echoscope.store import Store
@@ -48,7 +50,10 @@ def server(tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    instance = uvicorn.Server(uvicorn.Config(create_app(str(db), report), host="127.0.0.1", port=port, log_level="warning"))
+    app = create_app(str(db), report)
+    # A same-origin page from which the browser test reads how the UI rendered (tests/browser.py).
+    app.add_api_route("/test-harness", lambda: HTMLResponse(browser.harness("/search?q=الناتو", "div.quote")))
+    instance = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=instance.run, daemon=True)
     thread.start()
     while not instance.started:
@@ -117,3 +122,15 @@ def test_the_report_folder_is_served(server):
 )
 def test_only_http_https_and_tg_links_are_clickable(url, clickable):
     assert (safe_href(url) is not None) is clickable
+
+
+def test_the_search_page_reads_right_to_left_in_chromium_and_runs_nothing(server, tmp_path):
+    chromium = browser.chromium()
+    page = browser.rendered(chromium, tmp_path / "profile", f"{server.base_url}/test-harness")
+    assert page["scripts"] == 0 and page["images"] == []  # the hostile post's <script> and <img> stayed text
+    arabic = [quote for quote in page["quotes"] if quote["text"].startswith("صلواتكم")]
+    assert arabic and all(quote["direction"] == "rtl" and abs(quote["fromRight"]) < 2 for quote in arabic)
+    shot = tmp_path / "search.png"
+    result = browser.run(chromium, tmp_path / "profile", "--window-size=1200,900", f"--screenshot={shot}",
+                         f"{server.base_url}/search?q=%D8%A7%D9%84%D9%86%D8%A7%D8%AA%D9%88")
+    assert result.returncode == 0 and shot.read_bytes()[:4] == b"\x89PNG"
