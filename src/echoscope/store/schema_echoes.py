@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -51,9 +52,22 @@ channel_boilerplate = Table(
     metadata,
     Column("pk", PrimaryKey, primary_key=True),
     Column("channel_pk", ForeignKey("channels.pk"), nullable=False),
-    Column("kind", String(16), nullable=False),  # line / ngram
+    Column("kind", String(16), nullable=False),  # phrase: a run of words whose every n-gram recurs
     Column("text", Text, nullable=False),
     Column("share", Float, nullable=False),  # share of the channel's posts that carry it
     Column("posts", Integer, nullable=False),
     UniqueConstraint("channel_pk", "kind", "text"),
+)
+
+echo_signatures = Table(
+    "echo_signatures",
+    metadata,
+    # What the echoes stage keeps per post so new posts join old clusters without recomputing the corpus:
+    # the post's matching class, its exact key (64-bit, stored signed) and, for long posts, its MinHash.
+    Column("post_pk", ForeignKey("posts.pk"), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("class", String(8), nullable=False),  # none / tiny / emoji / link / short / long
+    Column("exact_key", BigInteger, nullable=False),
+    Column("signature", LargeBinary),  # uint32 × permutations, little-endian; long posts only
+    Index(None, "exact_key"),
 )

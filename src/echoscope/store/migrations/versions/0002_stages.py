@@ -12,7 +12,7 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-TABLES = ("stage_runs", "collector_state", "echo_clusters", "echo_members", "channel_boilerplate")
+TABLES = ("stage_runs", "collector_state", "echo_clusters", "echo_members", "channel_boilerplate", "echo_signatures")
 
 
 def upgrade() -> None:
