@@ -10,14 +10,14 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[postgres]'
+	$(BIN)/pip install --quiet -e '.[postgres,images,report,web]'
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[postgres,telegram,images,web,report,test]'
 	touch $@
 
-## demo: ingest the bundled illustrative example, print the summary and the searches
+## demo: the main job on the bundled illustrative example: ingest, every analysis stage, the report, top findings
 demo: $(VENV)/.installed
 	$(BIN)/echoscope demo --example examples/demo --out demo-out
 

@@ -99,13 +99,6 @@ def test_help_teaches_with_an_example():
     assert result.returncode == 0 and "echoscope search" in result.stdout
 
 
-def test_demo_ingests_the_example_and_runs_its_searches(tmp_path):
-    result = echoscope("demo", "--example", str(EXAMPLE), "--out", str(tmp_path / "demo"))
-    assert result.returncode == 0, result.stderr
-    assert (tmp_path / "demo" / "echoscope.db").exists()
-    assert "posts matching صلواتكم لجيش روسيا" in result.stdout
-
-
 def test_the_same_commands_on_postgresql_give_the_same_records(db, pg_url):
     for args in (("ingest", "tdesktop", str(KAHF), str(FRIENDS)), ("channels", "import", str(EXAMPLE / "registry.csv"))):
         result = echoscope(*args, "--db", pg_url)

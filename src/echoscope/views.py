@@ -142,11 +142,3 @@ def print_verify(console: Console, report) -> None:
     for item in report.mismatches:
         table.add_row(escape(item.channel_id or ""), str(item.post_id), str(item.version), item.stored_sha256, item.actual_sha256)
     console.print(table)
-
-
-def print_demo(console: Console, result) -> None:
-    console.print(f"[bold]Store:[/] {escape(str(result.db_path))}")
-    print_ingest_summary(console, result.ingests)
-    print_stats(console, result.stats)
-    for query, found in result.searches:
-        print_search_results(console, query, found)

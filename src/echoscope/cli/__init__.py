@@ -9,10 +9,16 @@ from rich.markup import escape
 # isort: off  (import order is the order of commands in --help; importing a module registers its commands)
 from echoscope.cli import archive  # noqa: F401
 from echoscope.cli import analyze  # noqa: F401
-from echoscope.cli import serve  # noqa: F401
+from echoscope.cli import text  # noqa: F401
+from echoscope.cli import echoes  # noqa: F401
 from echoscope.cli import collect  # noqa: F401
+from echoscope.cli import network  # noqa: F401
+from echoscope.cli import images  # noqa: F401
+from echoscope.cli import serve  # noqa: F401
+from echoscope.cli import demo  # noqa: F401
 from echoscope.cli import translate  # noqa: F401
 from echoscope.cli import telegram  # noqa: F401
+from echoscope.cli import report  # noqa: F401
 # isort: on
 from echoscope.cli._common import _state, app, err
 from echoscope.errors import EchoscopeError

@@ -1,4 +1,4 @@
-"""Archive commands: ingest, search, export posts, channels, stats, verify, demo."""
+"""Archive commands: ingest, search, export posts, channels, stats, verify."""
 
 from __future__ import annotations
 
@@ -175,15 +175,3 @@ def verify(db: Db = None) -> None:
     views.print_verify(out, report)
     if report.mismatches:
         raise typer.Exit(1)
-
-
-@app.command()
-def demo(
-    example: Annotated[Path, typer.Option(help="The bundled example folder.")] = Path("examples/demo"),
-    out_dir: Annotated[Path, typer.Option("--out", help="Where the demo store goes.")] = Path("demo-out"),
-) -> None:
-    """Run the main job on the bundled illustrative example: ingest, summary and searches."""
-    from echoscope.demo import run_demo
-
-    result = run_demo(example, out_dir, progress=lambda label: views.message_progress(err, label))
-    views.print_demo(out, result)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
@@ -93,6 +94,11 @@ def findings(
     if fmt != "table":
         write_records(records, sys.stdout, fmt, FINDING_FIELDS)
         return
+    print_findings(out, records)
+
+
+def print_findings(console: Console, records: list[dict]) -> None:
+    """Ranked findings as a table: score, kind, the generated statement, and the first post it cites."""
     table = Table(title="Findings, best first")
     for column in ("#", "score", "kind", "statement", "evidence"):
         table.add_column(column, overflow="fold")
@@ -101,6 +107,6 @@ def findings(
         cited = escape(first.get("permalink") or f"{first.get('channel_id')}/{first.get('post_id')}") if first else "–"
         more = f" +{len(record['evidence']) - 1}" if len(record["evidence"]) > 1 else ""
         table.add_row(str(rank), f"{record['score']:.2f}", KIND_LABELS[record["kind"]], escape(record["statement"]), cited + more)
-    out.print(table)
+    console.print(table)
     if not records:
-        out.print("No findings. Run [bold]echoscope analyze[/] first (the findings stage turns every stage's results into findings).")
+        console.print("No findings. Run [bold]echoscope analyze[/] first (the findings stage turns every stage's results into findings).")

@@ -17,6 +17,18 @@ from echoscope.store.reader import iso
 FINDING_FIELDS = ("finding", "kind", "score", "statement", "first_date", "last_date", "evidence")
 
 
+def key_findings(ranked: list[dict], top: int, per_kind: int) -> list[dict]:
+    """The best `top` findings with at most `per_kind` of one kind: sixteen echo cascades must not hide
+    the one image reuse."""
+    taken: dict[str, int] = {}
+    chosen = []
+    for finding in ranked:
+        if taken.get(finding["kind"], 0) < per_kind and len(chosen) < top:
+            taken[finding["kind"]] = taken.get(finding["kind"], 0) + 1
+            chosen.append(finding)
+    return chosen
+
+
 def tag_filters(scope: Scope) -> dict[str, tuple]:
     """The (table, column) behind --entity and --narrative; an error when the text stages are not installed."""
     filters = {}

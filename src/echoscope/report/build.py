@@ -14,7 +14,7 @@ from echoscope import __version__
 from echoscope.findings import ECHO_CASCADE, IMAGE_REUSE, KIND_LABELS, SYMBOL_PAIRING, UPTICK
 from echoscope.findings import phrasing as say
 from echoscope.findings.images import platform_name
-from echoscope.findings.listing import tag_filters
+from echoscope.findings.listing import key_findings, tag_filters
 from echoscope.report import charts
 from echoscope.report.footnotes import footnotes
 from echoscope.report.model import (
@@ -53,7 +53,7 @@ def build_report(store: Store, scope: Scope = Scope(), *, title: str | None = No
         citations = Citations()
         report = Report(title=title or "echoscope report", period=_period(conn, scope), generated_at=datetime.now(UTC),
                         scope=_scope_words(scope), tool_version=__version__)
-        report.key_findings = [_item(finding, citations, cite) for finding in _key_findings(ranked, top, per_kind)]
+        report.key_findings = [_item(finding, citations, cite) for finding in key_findings(ranked, top, per_kind)]
         _cascades(store, conn, report, [f for f in ranked if f["kind"] == ECHO_CASCADE][:MAX_CASCADES], citations)
         _images(store, conn, report, [f for f in ranked if f["kind"] == IMAGE_REUSE][:MAX_CASCADES], citations)
         _symbols(store, report, [f for f in ranked if f["kind"] == SYMBOL_PAIRING], citations, cite)
@@ -65,16 +65,6 @@ def build_report(store: Store, scope: Scope = Scope(), *, title: str | None = No
     for cascade in report.cascades:
         cascade.quote = report.footnotes[cascade.origin.ref - 1].quote
     return report
-
-
-def _key_findings(ranked: list[dict], top: int, per_kind: int) -> list[dict]:
-    taken: dict[str, int] = {}
-    chosen = []
-    for finding in ranked:
-        if taken.get(finding["kind"], 0) < per_kind and len(chosen) < top:
-            taken[finding["kind"]] = taken.get(finding["kind"], 0) + 1
-            chosen.append(finding)
-    return chosen
 
 
 def _period(conn, scope: Scope) -> tuple[datetime | None, datetime | None]:
