@@ -14,25 +14,13 @@ from echoscope.cli._common import (
     err,
     ingest_app,
     open_store,
-    out,
     parse_when,
 )
-from echoscope.collecting import ChannelRound
+from echoscope.cli._rounds import print_rounds
 from echoscope.errors import ConfigError
 from echoscope.ingest import ingest
 from echoscope.sources._http import Politeness
 from echoscope.sources.webpreview import SavedPage, WebOptions, collect
-
-_STATUS_STYLE = {"ok": "green", "waiting": "yellow", "private": "magenta", "not-found": "magenta", "error": "red"}
-
-
-def round_line(result: ChannelRound) -> str:
-    """One status line per channel per round (shared wording with the monitor)."""
-    style = _STATUS_STYLE.get(result.status, "white")
-    counts = f"{result.new_posts} new, {result.updated_posts} edited, {result.deletions} deleted"
-    wait = f", wait {result.wait_seconds} s" if result.status == "waiting" and result.wait_seconds else ""
-    note = f" · {escape(result.note)}" if result.note else ""
-    return f"[{style}]{result.status:>9}[/] {escape(result.collector)} {escape(result.channel)}: {counts}{wait}{note}"
 
 
 @collect_app.command("web")
@@ -67,17 +55,8 @@ def collect_web(
         concurrency=concurrency,
         politeness=Politeness(delay=delay, retries=retries),
     )
-    failed = False
-    try:
-        with open_store(db) as store:
-            for result in collect(store, channels, options):
-                out.print(round_line(result), highlight=False)
-                failed |= result.status in ("private", "not-found", "error")
-    except KeyboardInterrupt:
-        err.print("interrupted: every stored page is kept; run the same command again to resume")
-        raise typer.Exit(130) from None
-    if failed:
-        raise typer.Exit(1)
+    with open_store(db) as store:
+        print_rounds(collect(store, channels, options))
 
 
 @ingest_app.command("webpage")

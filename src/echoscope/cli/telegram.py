@@ -10,17 +10,17 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from echoscope.alerts import load_rules
 from echoscope.cli._common import Db, app, collect_app, err, open_store, out
+from echoscope.cli._rounds import print_rounds, status_line
 from echoscope.collecting import ChannelRound
 from echoscope.errors import ConfigError
-from echoscope.alerts import load_rules
 from echoscope.monitor import Collector, alerts_after_round, parse_every, run_monitor
 from echoscope.sources import webpreview
 from echoscope.sources._telethon_session import login as telegram_login
 from echoscope.sources._telethon_session import session_file
 
 _SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([kmg]?)i?b?")
-_STYLE = {"ok": "green", "waiting": "yellow", "private": "red", "not-found": "red", "error": "bold red"}
 
 Media = Annotated[bool, typer.Option("--media", help="Download photos, videos and files (each up to --max-size).")]
 MaxSize = Annotated[str, typer.Option("--max-size", help="Largest file --media downloads: 50MB, 500KB, 2GB.")]
@@ -55,19 +55,6 @@ def _options(media: bool, max_size: str, media_dir: Path, recheck: float):
         media=media, media_dir=media_dir, max_size=_parse_size(max_size), recheck_days=recheck,
         notice=lambda text: err.print(f"[yellow]{escape(text)}[/]", highlight=False),
     )
-
-
-def status_line(channel_round: ChannelRound) -> str:
-    """One line per channel per round: what came in, or why nothing could."""
-    item = channel_round
-    style = _STYLE.get(item.status, "bold")
-    line = f"{item.collector:<8} {escape(f'{item.channel:<28}')} [{style}]{item.status:<9}[/]"
-    line += f" {item.new_posts:>5} new  {item.updated_posts:>4} edited  {item.deletions:>4} deleted"
-    if item.wait_seconds:
-        line += f"  wait {item.wait_seconds}s"
-    if item.note:
-        line += f"  [dim]{escape(item.note)}[/]"
-    return line
 
 
 @app.command()
@@ -105,17 +92,8 @@ def collect_telegram(
     failure: the next run resumes once Telegram's wait is over.
     """
     options = _options(media, max_size, media_dir, recheck)
-    failed = False
     with open_store(db) as store:
-        try:
-            for channel_round in _telegram_source().collect(store, channels, options):
-                out.print(status_line(channel_round), highlight=False)
-                failed |= channel_round.status in ("private", "not-found", "error")
-        except KeyboardInterrupt:
-            err.print("interrupted: every completed batch is stored; run the same command again to resume")
-            raise typer.Exit(130) from None
-    if failed:
-        raise typer.Exit(1)
+        print_rounds(_telegram_source().collect(store, channels, options))
 
 
 def _collectors(media: bool, max_size: str, media_dir: Path, recheck: float, web: bool) -> list[Collector]:
