@@ -103,3 +103,30 @@ def test_pro_russia_posts_tick_up_in_june(demo):
     assert upticks and all(_when(finding["first_date"]).month == 6 for finding in upticks)
     cited = {item["channel"] for finding in upticks for item in finding["evidence"]}
     assert cited <= {"friends_of_russia_iq", "ashab_kahf_media", "saberoon_news_demo", "russkiy_vestnik_demo"}
+
+
+def test_the_demo_report_renders_in_chromium_with_the_arabic_quotes_right_to_left(demo, tmp_path):
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    import browser
+
+    chromium = browser.chromium()
+    site = demo / "report"
+    (site / "harness.html").write_text(browser.harness("/report.html", "blockquote.quote"), encoding="utf-8")
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(site))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        page = browser.rendered(chromium, tmp_path / "profile", f"{base}/harness.html")
+        shot = demo / "report.png"  # kept next to the report for a human to look at
+        result = browser.run(chromium, tmp_path / "profile", "--window-size=1200,3000", f"--screenshot={shot}", f"{base}/report.html")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert page["scripts"] == 0 and page["images"] and all(image["complete"] for image in page["images"])
+    prayers = [quote for quote in page["quotes"] if quote["text"].startswith(PRAYER_START)]
+    assert prayers and all(quote["direction"] == "rtl" and abs(quote["fromRight"]) < 2 for quote in prayers)
+    assert result.returncode == 0 and shot.read_bytes()[:4] == b"\x89PNG"
