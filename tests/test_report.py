@@ -233,7 +233,7 @@ def test_a_cached_translation_is_shown_next_to_the_original_with_its_backend(cor
     report = build_report(store)
     (note,) = [note for note in report.footnotes if note.permalink.url == "https://t.me/friends_of_russia_iq/1000"]
     assert (note.quote.text, note.quote.translation, note.quote.translation_source) == (
-        report_corpus.NATO_POST, english, "argos (translate-ar_en 1.0)")
+        report_corpus.NATO_POST, english, "machine translation, argos (translate-ar_en 1.0)")
     tree = HTMLParser(html(report))
     shown = [node for node in tree.css("p.translation") if english in node.text()]  # in the footnote and the cascade
     assert shown and all("machine translation, argos (translate-ar_en 1.0)" in node.text() and node.attributes["dir"] == "ltr"
@@ -247,3 +247,14 @@ def test_right_to_left_names_in_an_english_sentence_are_isolated_one_by_one():
     assert isolated == ("3 channels (\u2068إعلام أصحاب الكهف\u2069, \u2068قناة\u2069 2 and \u2068صابرون نيوز (تجريبي)\u2069), "
                         "affiliated with Ashab al-Kahf.")
     assert isolate_rtl("no Arabic here (at all).") == "no Arabic here (at all)."
+
+
+def test_markdown_blocks_stand_apart_so_tables_headings_and_quotes_render_as_such(written):
+    text = written[".md"].read_text(encoding="utf-8")
+    rendered = HTMLParser(MarkdownIt("commonmark").enable("table").render(text))
+    lines = text.split("\n")
+    for before, line in zip(lines, lines[1:]):
+        if line.startswith(("#", "| ", ">")) and before.strip():
+            assert before.startswith(line[0]), f"no blank line between {before[:40]!r} and {line[:40]!r}"
+    assert rendered.css("table") and rendered.css("blockquote") and rendered.css("h3")
+    assert not any(node.css("table") for node in rendered.css("blockquote"))  # a table never runs into a quote

@@ -57,9 +57,16 @@ def quote(text: str, entities: list[dict] | None, translation: dict | None) -> Q
         text=text,
         dir=direction(text),
         translation=translation["text"] if translation else None,
-        translation_source=f"{translation['backend']} ({translation['model']})" if translation else None,
+        translation_source=_translated_by(translation) if translation else None,
         links=links,
     )
+
+
+def _translated_by(translation: dict) -> str:
+    """Who translated: a machine backend and its model, or a file of translations made elsewhere (by hand)."""
+    if translation["backend"] == "imported":
+        return f"translation imported from {translation['model']}"
+    return f"machine translation, {translation['backend']} ({translation['model']})"
 
 
 def _translations(conn, post_pks: list[int]) -> dict[tuple[int, int], dict]:

@@ -21,7 +21,7 @@ class Quote:
     text: str
     dir: str  # rtl / ltr, from the script of the text
     translation: str | None = None
-    translation_source: str | None = None  # "argos (translate-ar_en 1.0)"
+    translation_source: str | None = None  # "machine translation, argos (translate-ar_en 1.0)"
     links: list[Link] = field(default_factory=list)
 
 

@@ -59,7 +59,21 @@ def html(report: Report) -> str:
 
 
 def markdown(report: Report) -> str:
-    return _environment(markdown=True).get_template("report.md.j2").render(report=report)
+    return _spaced(_environment(markdown=True).get_template("report.md.j2").render(report=report))
+
+
+def _spaced(text: str) -> str:
+    """A blank line before every heading, table and quote that follows other text: without one, Markdown
+    renderers run a table into the quote above it or a heading into the list above it. Content lines never
+    start with these marks (they are escaped), so only the template's own blocks are touched."""
+    lines: list[str] = []
+    for line in text.split("\n"):
+        opens = line.startswith(("#", "| ", ">"))
+        previous = lines[-1] if lines else ""
+        if opens and previous.strip() and not previous.startswith(line[0]):
+            lines.append("")
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def pdf_unavailable() -> str | None:
