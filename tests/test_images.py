@@ -21,7 +21,7 @@ from echoscope.ingest import ingest
 from echoscope.sources.table import TableSource
 from echoscope.sources.tdesktop import TelegramDesktopExport
 from echoscope.store.images import iter_cluster_records
-from echoscope.store.schema_images import image_hashes
+from echoscope.store.schema_images import image_hashes, image_robust_links
 
 
 @pytest.fixture(autouse=True)
@@ -52,13 +52,13 @@ def _recompressed_with_caption(image: Image.Image) -> Image.Image:
     return framed
 
 
-def _facebook_table(folder: Path, photo: Image.Image) -> Path:
+def _facebook_table(folder: Path, photo: Image.Image, post=("facebook", "ProRussiaPage", "111", "2022-03-01T10:00:00Z")) -> Path:
     _jpeg(photo, folder / "media" / "soldiers.jpg")
     path = folder / "facebook.csv"
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["platform", "channel", "post_id", "date", "text", "media"])
-        writer.writerow(["facebook", "ProRussiaPage", "111", "2022-03-01T10:00:00Z", "Our army", "media/soldiers.jpg"])
+        writer.writerow([*post, "Our army", "media/soldiers.jpg"])
     return path
 
 
@@ -111,8 +111,27 @@ def test_hashing_is_incremental_and_clusters_are_rebuilt_not_duplicated(corpus):
     counts = corpus.counts()
     again = {report.name: report for report in pipeline.run_stages(corpus, ["media", "images"])}
     assert again["media"].counts["hashed"] == 0
-    assert {name: counts[name] for name in ("image_hashes", "image_clusters", "image_members")} == {
-        name: corpus.counts()[name] for name in ("image_hashes", "image_clusters", "image_members")}
+    assert again["images"].counts["looked_up"] == 0 and again["images"].counts["robust_links"] == 0
+    tables = ("image_hashes", "image_anchor_lookups", "image_robust_links", "image_clusters", "image_members")
+    assert {name: counts[name] for name in tables} == {name: corpus.counts()[name] for name in tables}
+
+
+@pytest.mark.parametrize("lookup_batch", [1, 1000])  # one file per transaction: new-new pairs span batches
+def test_robust_links_are_kept_and_a_later_run_looks_up_only_the_new_file(corpus, tmp_path, monkeypatch, lookup_batch):
+    monkeypatch.setattr("echoscope.stages.images.LOOKUP_BATCH", lookup_batch)
+    first = {report.name: report for report in pipeline.run_stages(corpus, ["media", "images"])}["images"]
+    assert first.counts["looked_up"] == 3 and first.counts["robust_links"] == 1  # the captioned copy, once
+    with corpus.reading() as conn:
+        stored = conn.execute(select(image_robust_links.c.sha256_a, image_robust_links.c.sha256_b)).all()
+    cropped = Image.fromarray(skimage.data.astronaut()).crop((40, 20, 490, 480))  # PDQ misses a crop
+    ingest(corpus, TableSource(_facebook_table(tmp_path / "later", cropped, ("twitter", "ZOV_News", "222", "2023-07-01T08:00:00Z"))))
+    later = {report.name: report for report in pipeline.run_stages(corpus, ["media", "images"])}
+    assert later["media"].counts["hashed"] == 1
+    assert later["images"].counts["looked_up"] == 1 and later["images"].counts["robust_links"] == 1
+    with corpus.reading() as conn:
+        assert set(stored) < set(conn.execute(select(image_robust_links.c.sha256_a, image_robust_links.c.sha256_b)).all())
+        clusters = list(iter_cluster_records(conn))
+    assert len(clusters) == 1 and [member["match"] for member in clusters[0]["members"]].count("robust") == 3
 
 
 def test_a_file_that_is_not_an_image_is_kept_as_unreadable(store, tmp_path):

@@ -119,16 +119,51 @@ def _brute_force_pairs(codes: np.ndarray, radius: int) -> set[tuple[int, int, in
     return {(int(a), int(b), int(distances[a, b])) for a, b in zip(left, right)}
 
 
-@pytest.mark.parametrize("multi_hash", [False, True])
-def test_the_index_finds_exactly_the_pairs_brute_force_finds(monkeypatch, multi_hash):
-    monkeypatch.setattr(hamming_index, "SMALL", 0 if multi_hash else 10**9)
+@pytest.mark.parametrize("multi_index", [False, True])
+def test_the_index_finds_exactly_the_pairs_brute_force_finds(multi_index):
     codes = _codes_with_neighbours(np.random.default_rng(7), 800)
-    index = HammingIndex(codes, max_distance=31)
-    assert (type(index._index).__name__ == "IndexBinaryMultiHash") == multi_hash
+    index = HammingIndex(codes, max_distance=31, few_queries=not multi_index)
+    assert index.multi_index == multi_index
     pairs = index.pairs()
     found = {(int(a), int(b), int(d)) for a, b, d in zip(pairs.left, pairs.right, pairs.distance)}
     expected = _brute_force_pairs(codes, 31)
-    assert found == expected and {d for _, _, d in expected} >= {31}
+    assert found == expected and len(found) == len(pairs.left) and {d for _, _, d in expected} >= {31}
     _, rows, distances = next(index.search(codes[800:801]))
     assert {(int(r), int(d)) for r, d in zip(rows, distances)} == {(800, 0)} | {
         (a, d) for a, b, d in expected if b == 800} | {(b, d) for a, b, d in expected if a == 800}
+
+
+def _crowded_codes(rng, count: int) -> np.ndarray:
+    """Codes that crowd a few buckets, as real hashes do: many share their first bytes, some are exact
+    duplicates, some differ from another by one bit in every 16-bit chunk (distance 16 but no chunk
+    equal, so only the one-bit neighbour buckets find them)."""
+    codes = rng.integers(0, 256, (count, 32), dtype=np.uint8)
+    codes[: count // 2, :6] = 0
+    codes[count // 2 : count // 2 + 20] = codes[0]
+    ones = codes[: count // 4].copy()
+    ones[:, ::2] ^= (1 << rng.integers(0, 8, (len(ones), 16))).astype(np.uint8)
+    return np.concatenate([codes, ones])
+
+
+def test_crowded_buckets_across_many_blocks_still_give_each_pair_once(monkeypatch):
+    monkeypatch.setattr(hamming_index, "BLOCK", 1000)  # many blocks, some holding a single huge bucket
+    codes = _crowded_codes(np.random.default_rng(3), 600)
+    for radius in (16, 31):
+        pairs = HammingIndex(codes, max_distance=radius).pairs()
+        found = [(int(a), int(b), int(d)) for a, b, d in zip(pairs.left, pairs.right, pairs.distance)]
+        assert len(found) == len(set(found)) and set(found) == _brute_force_pairs(codes, radius)
+
+
+def test_queries_find_what_a_scan_finds_and_a_wide_radius_scans_everything():
+    rng = np.random.default_rng(5)
+    codes = _crowded_codes(rng, 500)
+    queries = np.concatenate([codes[::9], _crowded_codes(rng, 40)])
+    tables, scan = HammingIndex(codes, max_distance=31), HammingIndex(codes, max_distance=31, few_queries=True)
+    assert tables.multi_index and not scan.multi_index
+    ours, theirs = tables.matches(queries), scan.matches(queries)
+    assert len(ours.left) > len(queries)
+    for field in ("left", "right", "distance"):
+        assert np.array_equal(getattr(ours, field), getattr(theirs, field))
+    wide = HammingIndex(codes, max_distance=40)
+    assert not wide.multi_index and set(zip(wide.pairs().left.tolist(), wide.pairs().right.tolist())) == {
+        (a, b) for a, b, _ in _brute_force_pairs(codes, 40)}

@@ -2,11 +2,14 @@
 
 Three kinds of evidence join two files: the same bytes (exact), PDQ hashes within `max_distance` bits,
 the picture possibly mirrored (pdq; only between hashes of usable quality), and ORB features that agree
-on one homography (robust; for crops, caption bands and logos). Candidates come from Hamming indexes,
-never from comparing all pairs: PDQ hashes in one, ORB anchors in another; only anchor candidates that
-PDQ has not already joined are verified, with features read from the store.
+on one similarity transform (robust; for crops, caption bands and logos). Candidates come from Hamming
+indexes, never from comparing all pairs.
 
-Every run rebuilds the clusters from all stored hashes (the indexes take seconds even at a million),
+PDQ links are found again on every run (a self-join of a million hashes takes seconds, see
+docs/benchmarks.md). Robust links are incremental, because verifying ORB features is the costly part:
+only files whose anchors were never looked up are sought, against the anchors of every hashed file,
+a batch at a time; the verified links and which files were looked up are stored in the same
+transaction, so an interrupted run resumes where it stopped. Clusters are then rebuilt from all links,
 so a picture found earlier on another platform moves the cluster's first appearance back.
 A member's match says how it was reached from the first appearance's file: exact, or the last link on
 the shortest chain of pdq/robust links.
@@ -26,6 +29,8 @@ from echoscope.stages.media import images_unavailable
 from echoscope.store import Store
 from echoscope.store import images as image_store
 
+LOOKUP_BATCH = 1000  # new files looked up, verified and stored per transaction
+
 
 class ImageReuse(Stage):
     name = "images"
@@ -43,8 +48,7 @@ class ImageReuse(Stage):
         links = _Links(len(hashed))
         _link_pdq(hashed, links, settings)
         progress(1, 3)
-        if settings["robust"]:
-            _link_robust(store, hashed, links, settings)
+        found = _link_robust(store, hashed, links, settings) if settings["robust"] else {}
         progress(2, 3)
         sha256s = [row.sha256 for row in hashed]
         with store.reading() as conn:
@@ -57,7 +61,8 @@ class ImageReuse(Stage):
         for members in clusters:
             for member in members[1:]:
                 kinds[member.match] += 1
-        return StageReport(self.name, counts={"images": len(hashed), "clusters": written} | dict(sorted(kinds.items())))
+        counts = {"images": len(hashed), "clusters": written} | found | dict(sorted(kinds.items()))
+        return StageReport(self.name, counts=counts)
 
 
 class _Links:
@@ -100,21 +105,50 @@ def _link_pdq(hashed: list, links: _Links, settings: dict) -> None:
                     links.join(int(usable[query]), int(usable[row]), "pdq", int(distance))
 
 
-def _link_robust(store: Store, hashed: list, links: _Links, settings: dict) -> None:
-    from echoscope.media.hamming_index import HammingIndex
+def _link_robust(store: Store, hashed: list, links: _Links, settings: dict) -> dict[str, int]:
+    """Join the stored robust links, then look up the files never looked up and store what verifies."""
+    from echoscope.media.hamming_index import FEW_QUERIES, HammingIndex
 
+    node_of = {row.sha256: i for i, row in enumerate(hashed)}
+    with store.reading() as conn:
+        for sha_a, sha_b, score in image_store.robust_links(conn):
+            if sha_a in node_of and sha_b in node_of and score >= settings["min_inliers"]:
+                links.join(node_of[sha_a], node_of[sha_b], "robust", score)
+    new = np.array([i for i, row in enumerate(hashed) if row.looked_up_at is None], dtype=np.int64)
     owner, anchors = robust.stack_anchors([row.anchors for row in hashed])
-    if not len(owner):
-        return
-    pairs = HammingIndex(anchors, max_distance=robust.ANCHOR_RADIUS).pairs()
-    a, b = owner[pairs.left], owner[pairs.right]
-    different = a != b
-    pair_keys = np.minimum(a, b)[different] * len(hashed) + np.maximum(a, b)[different]
+    counts = {"looked_up": len(new), "robust_links": 0}
+    if not len(new):
+        return counts
+    is_new = np.zeros(len(hashed), bool)
+    is_new[new] = True
+    index = HammingIndex(anchors, max_distance=robust.ANCHOR_RADIUS, few_queries=is_new[owner].sum() < FEW_QUERIES)
+    for start in range(0, len(new), LOOKUP_BATCH):
+        batch = new[start : start + LOOKUP_BATCH]
+        verified = _verify_candidates(store, hashed, links, _candidates(index, owner, is_new, batch), settings)
+        with store.transaction() as conn:
+            image_store.write_robust_links(conn, verified, [hashed[i].sha256 for i in batch], datetime.now(UTC))
+        counts["robust_links"] += len(verified)
+    return counts
+
+
+def _candidates(index, owner: np.ndarray, is_new: np.ndarray, batch: np.ndarray) -> list[tuple[int, int]]:
+    """Pairs of files (one of them in `batch`) sharing MIN_SHARED_ANCHORS anchors. An anchor pair of
+    two new files is counted from the later file only, as a self-join would count it once."""
+    rows = np.flatnonzero(np.isin(owner, batch))
+    found = index.matches(index.codes[rows])
+    query, hit = owner[rows[found.left]], owner[found.right]
+    keep = (hit != query) & ~(is_new[hit] & (hit > query))
+    pair_keys = np.minimum(query, hit)[keep] * len(is_new) + np.maximum(query, hit)[keep]
     keys, shared = np.unique(pair_keys, return_counts=True)
-    candidates = [(int(key // len(hashed)), int(key % len(hashed))) for key in keys[shared >= robust.MIN_SHARED_ANCHORS]]
-    candidates = [(a, b) for a, b in candidates if links.find(a) != links.find(b)]
+    return [(int(key // len(is_new)), int(key % len(is_new))) for key in keys[shared >= robust.MIN_SHARED_ANCHORS]]
+
+
+def _verify_candidates(store: Store, hashed: list, links: _Links, candidates: list, settings: dict) -> list[tuple[str, str, int]]:
+    """Verify the candidates not linked yet (features read a thousand pairs at a time); join and
+    return those that pass."""
+    verified = []
     for start in range(0, len(candidates), 1000):
-        chunk = candidates[start : start + 1000]
+        chunk = [(a, b) for a, b in candidates[start : start + 1000] if links.find(a) != links.find(b)]
         with store.reading() as conn:
             blobs = image_store.features_of(conn, {hashed[i].sha256 for pair in chunk for i in pair})
         features = {sha: robust.Features.from_bytes(blob) for sha, blob in blobs.items()}
@@ -124,6 +158,8 @@ def _link_robust(store: Store, hashed: list, links: _Links, settings: dict) -> N
             score = robust.verify(features[hashed[a].sha256], features[hashed[b].sha256])
             if score >= settings["min_inliers"]:
                 links.join(a, b, "robust", score)
+                verified.append((hashed[a].sha256, hashed[b].sha256, score))
+    return verified
 
 
 def _clusters(links: _Links, sha256s: list[str], shown: list[image_store.Appearance]):

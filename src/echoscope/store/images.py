@@ -11,7 +11,13 @@ from sqlalchemy import Connection, and_, delete, exists, func, insert, or_, sele
 from echoscope.model import MEDIA_STORED
 from echoscope.store.reader import as_utc, iso
 from echoscope.store.schema import captures, channels, media, post_versions, posts
-from echoscope.store.schema_images import image_clusters, image_hashes, image_members
+from echoscope.store.schema_images import (
+    image_anchor_lookups,
+    image_clusters,
+    image_hashes,
+    image_members,
+    image_robust_links,
+)
 from echoscope.store.writer import insert_many
 
 IMAGE_KINDS = ("photo",)
@@ -66,11 +72,32 @@ def write_hashes(conn: Connection, rows: list[dict]) -> None:
 
 
 def hashed_images(conn: Connection) -> list:
-    """Every hashed image: sha256, pdq (hex), quality, variants, anchors, in pk order (features stay stored)."""
-    query = select(
-        image_hashes.c.sha256, image_hashes.c.pdq, image_hashes.c.quality, image_hashes.c.variants, image_hashes.c.anchors
-    ).where(image_hashes.c.status == "hashed").order_by(image_hashes.c.pk)
+    """Every hashed image: sha256, pdq (hex), quality, variants, anchors and looked_up_at (when the
+    images stage looked its anchors up; None: not yet), in pk order (features stay stored)."""
+    query = (
+        select(
+            image_hashes.c.sha256, image_hashes.c.pdq, image_hashes.c.quality, image_hashes.c.variants, image_hashes.c.anchors,
+            image_anchor_lookups.c.looked_up_at,
+        )
+        .select_from(image_hashes.outerjoin(image_anchor_lookups, image_anchor_lookups.c.sha256 == image_hashes.c.sha256))
+        .where(image_hashes.c.status == "hashed")
+        .order_by(image_hashes.c.pk)
+    )
     return conn.execute(query).all()
+
+
+def robust_links(conn: Connection) -> list:
+    """Every stored robust link: sha256_a, sha256_b, score."""
+    query = select(image_robust_links.c.sha256_a, image_robust_links.c.sha256_b, image_robust_links.c.score)
+    return conn.execute(query.order_by(image_robust_links.c.pk)).all()
+
+
+def write_robust_links(conn: Connection, links: list[tuple[str, str, int]], looked_up: list[str], now: datetime) -> None:
+    """Store verified links and mark the files whose anchors were looked up, in one transaction."""
+    insert_many(conn, image_robust_links, [
+        {"sha256_a": min(a, b), "sha256_b": max(a, b), "score": score, "found_at": now} for a, b, score in links
+    ])
+    insert_many(conn, image_anchor_lookups, [{"sha256": sha, "looked_up_at": now} for sha in looked_up])
 
 
 def features_of(conn: Connection, sha256s: Iterable[str]) -> dict[str, bytes]:

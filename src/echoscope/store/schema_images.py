@@ -1,7 +1,8 @@
 """Tables of the media and images stages: hashes per distinct image file, and image-reuse clusters.
 
 Hashes are keyed by the file's SHA-256, not by post: the same bytes posted by fifty channels are
-decoded once. Clusters name the media by SHA-256 too, so every appearance of a file is a member.
+decoded once. Robust links are stored because finding them is the costly part of the images stage.
+Clusters name the media by SHA-256 too, so every appearance of a file is a member.
 """
 
 from __future__ import annotations
@@ -27,6 +28,29 @@ image_hashes = Table(
     Column("hashed_at", UtcDateTime, nullable=False),
     Column("tool_version", String(64), nullable=False),
     UniqueConstraint("sha256"),
+)
+
+# Verified robust (ORB) links between two files (sha256_a < sha256_b), and the files whose anchors the
+# images stage has looked up. Each file is looked up once, when new, against every file hashed so far;
+# the links are kept so later runs need not redo that.
+image_anchor_lookups = Table(
+    "image_anchor_lookups",
+    metadata,
+    Column("pk", PrimaryKey, primary_key=True),
+    Column("sha256", String(64), nullable=False),
+    Column("looked_up_at", UtcDateTime, nullable=False),
+    UniqueConstraint("sha256"),
+)
+
+image_robust_links = Table(
+    "image_robust_links",
+    metadata,
+    Column("pk", PrimaryKey, primary_key=True),
+    Column("sha256_a", String(64), nullable=False),
+    Column("sha256_b", String(64), nullable=False),
+    Column("score", Integer, nullable=False),  # verified features (robust.verify)
+    Column("found_at", UtcDateTime, nullable=False),
+    UniqueConstraint("sha256_a", "sha256_b"),
 )
 
 image_clusters = Table(

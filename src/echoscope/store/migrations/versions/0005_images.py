@@ -12,7 +12,7 @@ down_revision = "0004"
 branch_labels = None
 depends_on = None
 
-TABLES = ("image_hashes", "image_clusters", "image_members")
+TABLES = ("image_hashes", "image_anchor_lookups", "image_robust_links", "image_clusters", "image_members")
 
 
 def upgrade() -> None:
