@@ -14,6 +14,7 @@ from echoscope.errors import ConfigError
 from echoscope.ingest import ingest
 from echoscope.stages.lang import LanguageStage
 from echoscope.store.schema_text import post_language
+from echoscope.text import langid
 from echoscope.text.langid import identify, scripts_of
 
 SAMPLES = [
@@ -96,3 +97,15 @@ def test_changing_the_language_list_re_reads_every_post(store):
     narrower = LanguageStage.defaults | {"languages": ["ar", "ru", "en"]}
     assert stage.run(store, narrower, lambda done, total: None).counts == {"posts": 5}
     assert "fa" not in {language for language, _ in _languages(store).values()}
+
+
+def test_repeated_texts_are_asked_once_and_answered_alike_within_a_bounded_memory(monkeypatch):
+    unique = ["Путин заявил о победе", "Путин сказал", "Telegram channels called for support", "صلواتكم لجيش روسيا"]
+    texts = [unique[index % 3] for index in (0, 1, 2, 2, 1, 0)] + [unique[3]]
+    langid.forget_answers()
+    alone = [identify([text])[0] for text in texts]
+    langid.forget_answers()
+    monkeypatch.setattr(langid, "MAX_REMEMBERED", 3)
+    assert identify(texts) == alone
+    assert identify(texts) == alone  # the second time from memory, which never holds more than one call's texts
+    assert len(langid._ANSWERS) <= len(unique)

@@ -120,3 +120,13 @@ def test_the_cli_runs_the_text_stages_on_the_bundled_example_and_exports_the_see
     assert any(record["narrative"] == "anti-NATO" for record in narratives)
     bad = _echoscope("export", "mentions", "--format", "xml", db=db)
     assert bad.returncode == 2 and "--format must be jsonl or csv" in bad.stderr
+
+
+def test_the_stage_reads_current_stored_mentions_and_matches_posts_whose_mentions_are_stale(store):
+    ingest(store, [capture(), channel(), post(1, "NATO 🏳️‍🌈"), post(2, "Putin 🇷🇺"), post(3, "الطقس 🌧")])
+    MentionStage().run(store, MentionStage.defaults, lambda done, total: None)
+    ingest(store, [capture("edited.json", "c" * 64), channel(), post(2, "Zelensky 🇺🇦")])  # mentions now stale
+    SymbolStage().run(store, SymbolStage.defaults, lambda done, total: None)
+    with store.reading() as conn:
+        found = sorted((record["post_id"], record["symbol"], record["entity"]) for record in text_store.iter_symbols(conn))
+    assert found == [(1, "🏳️‍🌈", "nato"), (2, "🇺🇦", "zelensky")]

@@ -21,7 +21,7 @@ class LanguageStage(Stage):
         languages = check_languages(settings["languages"])
         inputs = hashlib.sha256(f"{','.join(languages)}|{settings['low_accuracy']}".encode()).hexdigest()
 
-        def analyse(rows) -> list[dict]:
+        def analyse(conn, rows) -> list[dict]:
             guesses = identify([row.text for row in rows], languages, low_accuracy=settings["low_accuracy"])
             return [
                 {"post_pk": row.pk, "version": row.version, "language": guess.language, "confidence": guess.confidence,

@@ -40,11 +40,11 @@ class MentionStage(Stage):
 
     def run(self, store: Store, settings: dict, progress: Progress) -> StageReport:
         watchlist, matcher = _compiled(tuple(settings["watchlists"]), settings["include_default"])
-        entities = watchlist.entities
+        names = {term.id: term.name for term in watchlist.entities.values()}
 
-        def analyse(rows) -> list[dict]:
+        def analyse(conn, rows) -> list[dict]:
             return [
-                {"post_pk": row.pk, "version": row.version, "entity": found.term, "entity_name": entities[found.term].name,
+                {"post_pk": row.pk, "version": row.version, "entity": found.term, "entity_name": names[found.term],
                  "start": found.start, "end": found.end, "surface": found.surface}
                 for row in rows
                 for found in matcher.find(row.text)

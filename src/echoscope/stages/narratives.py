@@ -76,11 +76,9 @@ def occurrences(text: str, watchlist: Watchlist, matcher: Matcher, pattern) -> d
     found: dict[str, list[Occurrence]] = defaultdict(list)
     for mention in matcher.find_folded(folded):
         found[mention.term].append((mention.start, mention.end, mention.token, mention.token + mention.words))
-    for symbol in find_symbols(text, pattern):
-        known = watchlist.symbol_for(symbol.text)
-        if known is not None:
-            word = folded.token_at(symbol.start)
-            found[known.id].append((symbol.start, symbol.end, word, word))
+    symbols = [(symbol, known) for symbol in find_symbols(text, pattern) if (known := watchlist.symbol_for(symbol.text))]
+    for (symbol, known), word in zip(symbols, folded.tokens_at([symbol.start for symbol, _ in symbols])):
+        found[known.id].append((symbol.start, symbol.end, word, word))
     return found
 
 
@@ -94,7 +92,7 @@ class NarrativeStage(Stage):
         watchlist, matcher = configured_watchlist()
         pattern = text_symbol_pattern(item.symbol for item in watchlist.symbols.values())
 
-        def analyse(rows) -> list[dict]:
+        def analyse(conn, rows) -> list[dict]:
             return [
                 {"post_pk": row.pk, "version": row.version, "narrative": tag, "spans": spans}
                 for row in rows

@@ -94,7 +94,7 @@ class FoldedText:
         drop = space.copy()
         drop[1:] &= space[:-1]  # a space after a space, and a leading space
         self._marked = marked
-        self._starts = kept[~drop]
+        self._starts = kept[~drop].tolist()  # a list: the spans of a dozen mentions index it one by one
         self.norm = chars[~drop].tobytes().decode("utf-32-le", "surrogatepass")
 
     def _fold_by_cluster(self) -> None:
@@ -119,21 +119,19 @@ class FoldedText:
             return start, end
         if self._ends is not None:
             return self._starts[start], self._ends[end - 1]
-        original_end = int(self._starts[end - 1]) + 1
+        original_end = self._starts[end - 1] + 1
         while (original_end < len(self._marked) and self._marked[original_end] == "\0"
                and unicodedata.category(self.text[original_end]).startswith("M")):
             original_end += 1  # vowel signs and stress marks belong to the word; invisible controls do not
-        return int(self._starts[start]), original_end
+        return self._starts[start], original_end
 
-    def token_at(self, offset: int) -> int:
-        """How many words of the folded text start before the original offset."""
+    def tokens_at(self, offsets: list[int]) -> list[int]:
+        """How many words of the folded text start before each original offset."""
         if self._starts is None:
-            position = offset
-        elif self._ends is None:
-            position = int(np.searchsorted(self._starts, offset))
+            positions = offsets
         else:
-            position = bisect_left(self._starts, offset)
-        return self.norm.count(" ", 0, position)
+            positions = [bisect_left(self._starts, offset) for offset in offsets]
+        return [self.norm.count(" ", 0, position) for position in positions]
 
 
 def _cyrillic_stem(word: str) -> str:
@@ -242,3 +240,12 @@ class Matcher:
                                     norm.count(" ", 0, start), norm.count(" ", start, end) + 1))
         mentions.sort(key=lambda mention: mention.start)
         return mentions
+
+
+StoredMention = tuple[str, int, int, str]  # entity, start, end, surface: a row of the mentions table
+
+
+def stored_mentions(rows: list[StoredMention]) -> list[Mention]:
+    """The entity mentions the matcher found, rebuilt from the rows the mentions stage stored, so pairing
+    symbols needs no second match. Word positions are not stored: -1 (pairing does not count words)."""
+    return [Mention(term, "entity", start, end, surface, -1, -1) for term, start, end, surface in rows]
