@@ -156,6 +156,36 @@ def test_a_moved_export_is_reported_and_retried_later(store, tmp_path):
     assert pipeline.run_stages(store, ["media"])[0].counts["hashed"] == 1
 
 
+def test_photos_downloaded_by_the_live_collectors_are_read_back_from_the_media_folders(store, tmp_path):
+    """`collect web|telegram --media` keep files under content paths in a media folder, not beside a capture."""
+    from datetime import UTC, datetime
+
+    from echoscope.media.hashing import content_path, sha256_file
+    from echoscope.model import TELEGRAM, Capture, Channel, Media, Post
+
+    photo = _jpeg(Image.fromarray(skimage.data.coffee()), tmp_path / "download.jpg")
+    sha = sha256_file(photo)
+    media_dir = tmp_path / "echoscope-media"
+    (media_dir / content_path(sha, ".jpg")).parent.mkdir(parents=True)
+    photo.rename(media_dir / content_path(sha, ".jpg"))
+    when = datetime(2023, 6, 7, 9, 12, tzinfo=UTC)
+    ingest(store, [
+        Capture("web", "https://t.me/s/friends_of_russia_iq", "c" * 64, when, "test"),
+        Channel(TELEGRAM, None, username="friends_of_russia_iq"),
+        Post(TELEGRAM, None, 42, when, "صلواتكم", media=(Media("photo", "stored", path=content_path(sha, ".jpg"), sha256=sha),)),
+    ])
+    settings = tmp_path / "echoscope.toml"
+    settings.write_text(f'[stages.media]\nworkers = 1\nmedia_dirs = ["{tmp_path / "elsewhere"}"]\n', encoding="utf-8")
+    config.file_settings.cache_clear()
+    report = pipeline.run_stages(store, ["media"])[0]
+    assert report.counts["unreachable"] == 1 and "elsewhere" in report.note and "media_dirs" in report.note
+    settings.write_text(f'[stages.media]\nworkers = 1\nmedia_dirs = ["{tmp_path / "elsewhere"}", "{media_dir}"]\n', encoding="utf-8")
+    config.file_settings.cache_clear()
+    assert pipeline.run_stages(store, ["media"])[0].counts["hashed"] == 1
+    with store.reading() as conn:
+        assert conn.execute(select(image_hashes.c.status).where(image_hashes.c.sha256 == sha)).scalar_one() == "hashed"
+
+
 def test_image_search_and_export_from_the_cli(tmp_path):
     db = tmp_path / "cli.db"
     soldiers = Image.fromarray(skimage.data.astronaut())

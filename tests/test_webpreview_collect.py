@@ -262,7 +262,7 @@ def test_media_are_downloaded_and_hashed(store, site, tmp_path):
         rows = {row.status: row for row in conn.execute(select(media.c.status, media.c.sha256, media.c.path, media.c.kind))}
     digest = hashlib.sha256(photo).hexdigest()
     assert rows["stored"].sha256 == digest
-    assert Path(rows["stored"].path).read_bytes() == photo
+    assert (tmp_path / "media" / rows["stored"].path).read_bytes() == photo  # a content path inside the media folder
     assert rows["unavailable"].kind == "photo"
 
 

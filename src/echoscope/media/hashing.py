@@ -32,3 +32,9 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
     """SHA-256 hex digest of the file at `path`, read in chunks."""
     with open(path, "rb") as stream:
         return sha256_stream(stream)
+
+
+def content_path(sha256: str, suffix: str) -> str:
+    """Where a live collector keeps a downloaded file inside its media folder: named by its SHA-256
+    (`ab/ab12….jpg`), so a file is stored once however many posts carry it, and found again by its hash."""
+    return f"{sha256[:2]}/{sha256}{suffix}"

@@ -3,7 +3,9 @@
 A media row keeps the path as the export wrote it, relative to its capture's root: the export folder
 (or the folder of its result.json, or the folder inside its .zip) for Telegram Desktop, the table's
 folder for a table source. The root comes from the capture's locator; a relative locator is taken from
-the working directory, as at ingest. The same safety rules apply as at ingest (no path leaves the root;
+the working directory, as at ingest. The live collectors (web preview, Telegram API) keep what they
+download in media folders under content paths (`media/hashing.py: content_path`); those folders are
+settings, searched in order. The same safety rules apply as at ingest (no path leaves the root;
 a zip is checked against its limits before a member is read), and the bytes must still hash to the
 SHA-256 recorded then: a file changed since is reported, never hashed as if it were the same.
 """
@@ -21,6 +23,7 @@ from echoscope.sources._export_root import RESULT_NAME, ZipExport, open_export
 from echoscope.sources._safe_paths import safe_parts
 
 MAX_BYTES = 64 << 20  # an "image" larger than this is not one a channel posted
+LIVE_SOURCES = ("web", "telegram")  # capture sources whose media live in the collectors' media folders
 
 Reader = Callable[[tuple[str, ...]], bytes]
 
@@ -30,8 +33,9 @@ class MediaFiles:
     Use it as a context manager: zipped exports stay open (reading a zip's directory per file would cost
     as much as the file)."""
 
-    def __init__(self, max_bytes: int = MAX_BYTES):
+    def __init__(self, max_bytes: int = MAX_BYTES, media_dirs: tuple[str, ...] = ()):
         self.max_bytes = max_bytes
+        self.media_dirs = media_dirs
         self._reader = functools.lru_cache(maxsize=None)(self._open_root)
         self._archives: list[zipfile.ZipFile] = []
 
@@ -55,6 +59,8 @@ class MediaFiles:
     def _open_root(self, source: str, locator: str) -> Reader:
         if source == "table":
             return functools.partial(self._from_folder, os.path.dirname(os.path.abspath(locator)))
+        if source in LIVE_SOURCES:
+            return self._from_media_dirs
         if source != "tdesktop":
             raise SourceUnavailable(f"media of the {source!r} source are not read back yet")
         with open_export(locator) as root:  # checks a zip's limits, finds result.json
@@ -63,6 +69,13 @@ class MediaFiles:
                 self._archives.append(zipfile.ZipFile(locator))
                 return functools.partial(self._from_zip, self._archives[-1], prefix)
             return functools.partial(self._from_folder, os.path.dirname(os.path.abspath(root.result_name)))
+
+    def _from_media_dirs(self, parts: tuple[str, ...]) -> bytes:
+        for folder in self.media_dirs:
+            if os.path.exists(os.path.join(folder, *parts)):
+                return self._from_folder(folder, parts)
+        searched = ", ".join(self.media_dirs) or "none configured"
+        raise SourceUnavailable(f"{'/'.join(parts)}: not in the media folders ({searched}; [stages.media] media_dirs)")
 
     def _from_folder(self, folder: str, parts: tuple[str, ...]) -> bytes:
         where = os.path.join(folder, *parts)

@@ -23,7 +23,7 @@ import httpx
 
 import echoscope
 from echoscope.errors import SourceUnavailable
-from echoscope.media.hashing import sha256_file
+from echoscope.media.hashing import content_path, sha256_file
 
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _CHUNK = 1 << 16
@@ -82,8 +82,8 @@ class PoliteClient:
         """The page at `url`, after retries; 4xx other than 429 are returned, not raised."""
         return self._with_retries(url, self._read_page)
 
-    def download(self, url: str, folder: Path) -> tuple[Path, str, int]:
-        """Save `url` under `folder` as <sha256><suffix>; returns (path, sha256, size)."""
+    def download(self, url: str, folder: Path) -> tuple[str, str, int]:
+        """Save `url` under `folder` at its content path; returns (that path relative to `folder`, sha256, size)."""
         folder.mkdir(parents=True, exist_ok=True)
         return self._with_retries(url, lambda response: _save(response, folder, url, self.politeness.max_media_bytes))
 
@@ -140,7 +140,7 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, (moment - datetime.now(UTC)).total_seconds())
 
 
-def _save(response: httpx.Response, folder: Path, url: str, max_bytes: int) -> tuple[Path, str, int]:
+def _save(response: httpx.Response, folder: Path, url: str, max_bytes: int) -> tuple[str, str, int]:
     if response.status_code != 200:
         raise SourceUnavailable(f"{url}: HTTP {response.status_code}")
     suffix = Path(httpx.URL(url).path).suffix[:8]
@@ -154,9 +154,10 @@ def _save(response: httpx.Response, folder: Path, url: str, max_bytes: int) -> t
                     raise SourceUnavailable(f"{url}: larger than {max_bytes} bytes")
                 out.write(chunk)
         sha = sha256_file(name)  # the bytes as written, hashed by the same code as every other file
-        final = folder / f"{sha}{suffix}"
-        os.replace(name, final)
+        relative = content_path(sha, suffix)
+        (folder / relative).parent.mkdir(exist_ok=True)
+        os.replace(name, folder / relative)
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise
-    return final, sha, size
+    return relative, sha, size

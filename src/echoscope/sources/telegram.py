@@ -28,7 +28,6 @@ The client is whatever `open_client()` yields: by default a logged-in TelegramCl
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import os
 import re
 import uuid
@@ -46,6 +45,7 @@ import echoscope
 from echoscope.collecting import ChannelRound
 from echoscope.errors import ConfigError, SourceUnavailable
 from echoscope.evidence import canonical_json, sha256_hex
+from echoscope.media.hashing import content_path, digest_stream
 from echoscope.model import MEDIA_STORED, MEDIA_UNAVAILABLE, Capture, Event, Media, Post
 from echoscope.sources._telethon_records import (
     channel_record,
@@ -328,11 +328,12 @@ class _ChannelRun:
         if written is None:
             return replace(described, status=MEDIA_UNAVAILABLE, note="Telegram returned no file")
         written = Path(written)
-        digest, size = _file_sha256(written)
-        relative = Path(digest[:2]) / (digest + written.suffix)
+        with written.open("rb") as stream:
+            digest, size = digest_stream(stream)
+        relative = content_path(digest, written.suffix)
         (folder / relative).parent.mkdir(exist_ok=True)
         os.replace(written, folder / relative)
-        return replace(described, status=MEDIA_STORED, path=relative.as_posix(), sha256=digest, size=size, note=None)
+        return replace(described, status=MEDIA_STORED, path=relative, sha256=digest, size=size, note=None)
 
     def _commit(self, records: list[Post | Event | None], *, last_id: int | None = None, gone: list[int] = ()) -> None:
         """One transaction: posts, events, counts, deletions and the cursor, so they never disagree."""
@@ -367,13 +368,3 @@ class _ChannelRun:
             "tool_version": echoscope.__version__,
         }
         return Capture(NAME, self.locator, sha256_hex(canonical_json(manifest)), self.started, echoscope.__version__ or "0.1.0")
-
-
-def _file_sha256(path: Path) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size

@@ -293,7 +293,7 @@ class _ChannelRound:
             except SourceUnavailable as exc:
                 media.append(replace(item, status=MEDIA_UNAVAILABLE, note=str(exc)))
                 continue
-            media.append(Media(item.kind, MEDIA_STORED, path=str(path), sha256=sha, size=size, note=f"downloaded from {url}"))
+            media.append(Media(item.kind, MEDIA_STORED, path=path, sha256=sha, size=size, note=f"downloaded from {url}"))
         return replace(post, media=tuple(media))
 
     def _deletions(self, walk: _Walk, window: datetime) -> int:

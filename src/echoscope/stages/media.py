@@ -36,7 +36,8 @@ class MediaHashes(Stage):
     name = "media"
     kind = "enrich"
     description = "SHA-256, PDQ hash (with quality and mirror/rotation variants) and ORB features of every stored image."
-    defaults = {"batch_size": 500, "workers": 2}
+    # media_dirs: where `collect web|telegram --media-dir` put downloads (the collectors' default first)
+    defaults = {"batch_size": 500, "workers": 2, "media_dirs": ["echoscope-media"]}
 
     def unavailable(self) -> str | None:
         return images_unavailable()
@@ -49,7 +50,7 @@ class MediaHashes(Stage):
         with store.reading() as conn:
             total = image_store.count_unhashed_images(conn)
         last = 0
-        with MediaFiles() as files, _pool(settings["workers"]) as pool:
+        with MediaFiles(media_dirs=tuple(settings["media_dirs"])) as files, _pool(settings["workers"]) as pool:
             while True:
                 with store.reading() as conn:
                     batch = image_store.unhashed_images(conn, last, settings["batch_size"])
