@@ -95,8 +95,8 @@ class LibreTranslateServer:
 
 def _handler(server: LibreTranslateServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args) -> None:  # keep test output clean
-            pass
+        def log_message(self, *args) -> None:
+            """Quiet: a test server's request log would only clutter the test output."""
 
         def do_GET(self) -> None:
             if self.path == "/languages":

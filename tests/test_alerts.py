@@ -79,7 +79,7 @@ class _Webhook(BaseHTTPRequestHandler):
         self.end_headers()
 
     def log_message(self, *args):
-        pass
+        """Quiet: a test server's request log would only clutter the test output."""
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import builders
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,7 +112,6 @@ def test_ctrl_c_keeps_every_committed_batch_and_a_rerun_completes(tmp_path, monk
     import importlib.util
     import signal
     import sqlite3
-    import time
 
     monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))  # the benchmark's own helper module
     spec = importlib.util.spec_from_file_location("bench_ingest", ROOT / "benchmarks" / "ingest.py")
@@ -122,15 +122,7 @@ def test_ctrl_c_keeps_every_committed_batch_and_a_rerun_completes(tmp_path, monk
     command = [sys.executable, "-m", "echoscope", "ingest", "tdesktop", "--db", str(path), str(export)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    stored = 0
-    while stored == 0 and process.poll() is None:
-        time.sleep(0.2)
-        if path.exists():
-            try:
-                with sqlite3.connect(path) as conn:
-                    stored = conn.execute("SELECT count(*) FROM posts").fetchone()[0]
-            except sqlite3.OperationalError:  # the schema is still being created
-                continue
+    stored = builders.wait_for_posts(path, 1, process)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     if process.returncode == 0:

@@ -140,7 +140,7 @@ def test_the_web_preview_and_the_api_of_one_channel_fill_one_channel(sqlite_path
             self.wfile.write(body)
 
         def log_message(self, *args):
-            pass
+            """Quiet: a test server's request log would only clutter the test output."""
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()

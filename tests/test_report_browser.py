@@ -20,7 +20,7 @@ from echoscope.store import Store
 
 class _QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, *args) -> None:
-        pass
+        """Quiet: a test server's request log would only clutter the test output."""
 
 
 @pytest.fixture(scope="module")

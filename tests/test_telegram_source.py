@@ -7,14 +7,13 @@ import hashlib
 import json
 import os
 import signal
-import sqlite3
 import stat
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import builders
 import pytest
 from sqlalchemy import select
 from telethon import errors
@@ -291,7 +290,7 @@ def test_a_killed_collection_resumes_with_no_duplicate_and_no_gap(sqlite_path, s
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # noqa: PLW1509  CI may start us with SIGINT ignored
     try:
-        stored = _wait_for_posts(sqlite_path, 50, process)
+        stored = builders.wait_for_posts(sqlite_path, 50, process)
         assert process.poll() is None, "the collector finished before it could be stopped"
         process.send_signal(stop)
         process.wait(timeout=60)
@@ -310,21 +309,6 @@ def test_a_killed_collection_resumes_with_no_duplicate_and_no_gap(sqlite_path, s
     with Store(sqlite_path) as store:
         assert sorted(_posts(store)) == list(range(1, count + 1))
         assert store.counts()["post_versions"] == count
-
-
-def _wait_for_posts(path: Path, at_least: int, process) -> int:
-    deadline = time.monotonic() + 60  # a guard against a hung child, not a performance limit
-    while time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.05)
-        if path.exists():
-            try:
-                with sqlite3.connect(path) as conn:
-                    found = conn.execute("SELECT count(*) FROM posts").fetchone()[0]
-            except sqlite3.OperationalError:  # the schema is still being created
-                continue
-            if found >= at_least:
-                return found
-    raise AssertionError(f"the collector stored fewer than {at_least} posts before it ended or hung")
 
 
 def test_the_commands_refuse_to_run_without_credentials_or_with_a_bad_name(tmp_path, monkeypatch):

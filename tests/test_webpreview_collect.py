@@ -60,7 +60,7 @@ class Site:
                 self.wfile.write(body)
 
             def log_message(self, *args):
-                pass
+                """Quiet: a test server's request log would only clutter the test output."""
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
