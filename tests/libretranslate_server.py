@@ -13,6 +13,7 @@ language, key missing), 403 (invalid API key), 429 ("Slowdown: …") and 500 ("C
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -125,9 +126,7 @@ def _handler(server: LibreTranslateServer) -> type[BaseHTTPRequestHandler]:
             for name, value in (headers or {}).items():
                 self.send_header(name, value)
             self.end_headers()
-            try:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # a client that timed out has gone
                 self.wfile.write(payload)
-            except (BrokenPipeError, ConnectionResetError):  # a client that timed out has gone
-                pass
 
     return Handler
