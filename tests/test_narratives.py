@@ -8,9 +8,8 @@ from builders import capture, channel, post
 from echoscope.errors import QueryError
 from echoscope.ingest import ingest
 from echoscope.stages.narratives import NarrativeStage, occurrences, tag_narratives
+from echoscope.stages.text_pass import Lexicon, PostText
 from echoscope.store import text as text_store
-from echoscope.text.emoji import text_symbol_pattern
-from echoscope.text.mentions import Matcher
 from echoscope.text.watchlist import load
 
 RULES = """
@@ -30,9 +29,8 @@ def tagger(tmp_path_factory):
     path.write_text(RULES, encoding="utf-8")
     watchlist = load([path])
     watchlist.narratives = [rule for rule in watchlist.narratives if rule.tag in {"any", "all", "negated", "near", "two-ways"}]
-    matcher = Matcher(watchlist)
-    pattern = text_symbol_pattern(item.symbol for item in watchlist.symbols.values())
-    return lambda text: tag_narratives(watchlist.narratives, occurrences(text, watchlist, matcher, pattern))
+    lexicon = Lexicon.of(watchlist)
+    return lambda text: tag_narratives(watchlist.narratives, occurrences(PostText(1, 1, text, lexicon)))
 
 
 def _spans(text: str, spans: list[list]) -> list[tuple[str, str]]:
@@ -67,10 +65,8 @@ def test_rules_sharing_a_tag_are_alternatives(tagger):
 
 def test_the_default_rules_tag_the_seed_post():
     watchlist = load()
-    matcher = Matcher(watchlist)
-    pattern = text_symbol_pattern(item.symbol for item in watchlist.symbols.values())
     text = "صلواتكم لجيش روسيا العظيمة وهو يقاتل الآن تحالف الشر الأمريكي ويصدّ الهجوم المضاد المدعوم من حلف النّاتو 🏳️‍🌈"
-    tags = tag_narratives(watchlist.narratives, occurrences(text, watchlist, matcher, pattern))
+    tags = tag_narratives(watchlist.narratives, occurrences(PostText(1, 1, text, Lexicon.of(watchlist))))
     assert {"pro-Russia", "anti-NATO"} <= set(tags)
     assert ("🏳️‍🌈", "rainbow-flag") in _spans(text, tags["anti-NATO"])
     assert ("روسيا", "russia") in _spans(text, tags["pro-Russia"])

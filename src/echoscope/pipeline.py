@@ -15,6 +15,7 @@ from typing import Callable, Iterable
 from echoscope import config
 from echoscope.errors import ConfigError, StageError
 from echoscope.stages import STAGES, Stage, StageReport
+from echoscope.stages.text_pass import TextStage, run_text_pass
 from echoscope.store import Store, stage_runs
 
 StageProgress = Callable[[str], Callable[[int, int | None], None]]
@@ -57,17 +58,35 @@ def plan(only: Iterable[str] | None = None) -> list[type[Stage]]:
 
 
 def run_stages(store: Store, only: Iterable[str] | None = None, progress: StageProgress | None = None) -> list[StageReport]:
+    """Run the planned stages; text stages next to each other share one pass over the posts (stages/text_pass.py)."""
     reports: dict[str, StageReport] = {}
+    together: list[tuple[TextStage, dict, Callable[[int, int | None], None]]] = []
+    together_started = datetime.now(UTC)
     for stage_class in plan(only):
         stage = stage_class()
+        if not isinstance(stage, TextStage):  # it may require what the pass writes: finish the pass first
+            _run_together(store, together, together_started, reports)
+            together = []
+        skipped = _skip(store, stage, reports)
+        if isinstance(stage, TextStage) and skipped is None:
+            if not together:
+                together_started = datetime.now(UTC)
+            together.append((stage, config.stage_settings(stage.name, stage.defaults), _tick(progress, stage.name)))
+            continue
         started = datetime.now(UTC)
-        report = _run_one(store, stage, reports, progress)
+        report = skipped or _run_one(store, stage, progress)
         reports[stage.name] = report
         stage_runs.record(store, report, started, datetime.now(UTC))
+    _run_together(store, together, together_started, reports)
     return list(reports.values())
 
 
-def _run_one(store: Store, stage: Stage, earlier: dict[str, StageReport], progress: StageProgress | None) -> StageReport:
+def _tick(progress: StageProgress | None, name: str) -> Callable[[int, int | None], None]:
+    return progress(name) if progress else (lambda done, total: None)
+
+
+def _skip(store: Store, stage: Stage, earlier: dict[str, StageReport]) -> StageReport | None:
+    """The report of a stage that cannot run now (unavailable here, or a requirement did not run), or None."""
     reason = stage.unavailable()
     if reason:
         return StageReport(stage.name, "skipped", note=reason)
@@ -76,11 +95,27 @@ def _run_one(store: Store, stage: Stage, earlier: dict[str, StageReport], progre
             return StageReport(stage.name, "skipped", note=f"{requirement} did not run: {earlier[requirement].note}")
         if requirement not in earlier and not stage_runs.has_run(store, requirement):
             return StageReport(stage.name, "skipped", note=f"run {requirement!r} first (echoscope analyze --only {requirement})")
+    return None
+
+
+def _run_one(store: Store, stage: Stage, progress: StageProgress | None) -> StageReport:
     settings = config.stage_settings(stage.name, stage.defaults)
-    tick = progress(stage.name) if progress else (lambda done, total: None)
     try:
-        report = stage.run(store, settings, tick)
+        report = stage.run(store, settings, _tick(progress, stage.name))
     except StageError as exc:
         return StageReport(stage.name, "failed", note=str(exc))
     report.name = stage.name
     return report
+
+
+def _run_together(store: Store, stages: list, started: datetime, reports: dict[str, StageReport]) -> None:
+    if not stages:
+        return
+    try:
+        done = run_text_pass(store, stages)
+    except StageError as exc:
+        done = [StageReport(stage.name, "failed", note=str(exc)) for stage, _, _ in stages]
+    finished = datetime.now(UTC)
+    for report in done:
+        reports[report.name] = report
+        stage_runs.record(store, report, started, finished)

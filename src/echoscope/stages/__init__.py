@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 from echoscope.stages.base import Stage, StageReport
+from echoscope.stages.echoes import Echoes
+from echoscope.stages.findings import Findings
+from echoscope.stages.images import ImageReuse
 from echoscope.stages.lang import LanguageStage
+from echoscope.stages.media import MediaHashes
 from echoscope.stages.mentions import MentionStage
 from echoscope.stages.narratives import NarrativeStage
+from echoscope.stages.network import Network
 from echoscope.stages.symbols import SymbolStage
 from echoscope.stages.translate import Translate
-from echoscope.stages.echoes import Echoes
-from echoscope.stages.network import Network
-from echoscope.stages.findings import Findings
 from echoscope.stages.trends import Trends
-from echoscope.stages.media import MediaHashes
-from echoscope.stages.images import ImageReuse
 
 STAGES: list[type[Stage]] = [
     LanguageStage,
     MentionStage,
     SymbolStage,
+    NarrativeStage,  # the four text stages side by side: analyze runs them in one pass over the posts
     Translate,
-    NarrativeStage,
     Trends,
     Echoes,
     MediaHashes,

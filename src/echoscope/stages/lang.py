@@ -4,30 +4,31 @@ from __future__ import annotations
 
 import hashlib
 
-from echoscope.stages.base import Progress, Stage, StageReport
-from echoscope.store import Store
+from echoscope.stages.text_pass import Analyser, Lexicon, PostText, TextStage
 from echoscope.store.schema_text import post_language
-from echoscope.store.text import analyse_pending
 from echoscope.text.langid import DEFAULT_LANGUAGES, check_languages, identify
 
 
-class LanguageStage(Stage):
+class LanguageStage(TextStage):
     name = "lang"
-    kind = "enrich"
     description = "Language of each post (lingua, guided by the script), and whether it mixes scripts."
     defaults = {"languages": list(DEFAULT_LANGUAGES), "low_accuracy": False, "batch": 5000}
+    table = post_language
+    columns = ("post_pk", "version", "language", "confidence", "mixed", "scripts")
+    uses_watchlist = False
 
-    def run(self, store: Store, settings: dict, progress: Progress) -> StageReport:
+    def inputs(self, settings: dict, lexicon: Lexicon | None) -> str:
         languages = check_languages(settings["languages"])
-        inputs = hashlib.sha256(f"{','.join(languages)}|{settings['low_accuracy']}".encode()).hexdigest()
+        return hashlib.sha256(f"{','.join(languages)}|{settings['low_accuracy']}".encode()).hexdigest()
 
-        def analyse(conn, rows) -> list[dict]:
-            guesses = identify([row.text for row in rows], languages, low_accuracy=settings["low_accuracy"])
+    def analyser(self, settings: dict, lexicon: Lexicon | None) -> Analyser:
+        languages = check_languages(settings["languages"])
+
+        def analyse(posts: list[PostText]) -> list[tuple]:
+            guesses = identify([post.text for post in posts], languages, low_accuracy=settings["low_accuracy"])
             return [
-                {"post_pk": row.pk, "version": row.version, "language": guess.language, "confidence": guess.confidence,
-                 "mixed": guess.mixed, "scripts": guess.scripts}
-                for row, guess in zip(rows, guesses)
+                (post.pk, post.version, guess.language, guess.confidence, guess.mixed, guess.scripts)
+                for post, guess in zip(posts, guesses)
             ]
 
-        done, _ = analyse_pending(store, self.name, inputs, post_language, analyse, settings["batch"], progress)
-        return StageReport(self.name, counts={"posts": done})
+        return analyse

@@ -7,49 +7,35 @@ setting, so the three stages always agree on what the watchlist is.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-from echoscope import config
-from echoscope.stages.base import Progress, Stage, StageReport
-from echoscope.store import Store
+from echoscope.stages.text_pass import (
+    WATCHLIST_DEFAULTS,
+    Analyser,
+    Lexicon,
+    PostText,
+    TextStage,
+)
 from echoscope.store.schema_text import mentions
-from echoscope.store.text import analyse_pending
-from echoscope.text.mentions import Matcher
-from echoscope.text.watchlist import Watchlist, load
-
-WATCHLIST_DEFAULTS = {"watchlists": [], "include_default": True}
 
 
-def configured_watchlist() -> tuple[Watchlist, Matcher]:
-    """The watchlist of `[stages.mentions]` and its compiled matcher."""
-    settings = config.stage_settings("mentions", MentionStage.defaults)
-    return _compiled(tuple(settings["watchlists"]), settings["include_default"])
-
-
-@lru_cache(maxsize=4)
-def _compiled(paths: tuple[str, ...], include_default: bool) -> tuple[Watchlist, Matcher]:
-    watchlist = load(paths, include_default=include_default)
-    return watchlist, Matcher(watchlist)
-
-
-class MentionStage(Stage):
+class MentionStage(TextStage):
     name = "mentions"
-    kind = "enrich"
     description = "Watchlist entities in each post (any script, clitics and case endings), with spans."
     defaults = {**WATCHLIST_DEFAULTS, "batch": 5000}
+    table = mentions
+    columns = ("post_pk", "version", "entity", "entity_name", "start", "end", "surface")
+    found = "mentions"
 
-    def run(self, store: Store, settings: dict, progress: Progress) -> StageReport:
-        watchlist, matcher = _compiled(tuple(settings["watchlists"]), settings["include_default"])
-        names = {term.id: term.name for term in watchlist.entities.values()}
+    def inputs(self, settings: dict, lexicon: Lexicon | None) -> str:
+        return lexicon.watchlist.digest
 
-        def analyse(conn, rows) -> list[dict]:
+    def analyser(self, settings: dict, lexicon: Lexicon | None) -> Analyser:
+        names = lexicon.names
+
+        def analyse(posts: list[PostText]) -> list[tuple]:
             return [
-                {"post_pk": row.pk, "version": row.version, "entity": found.term, "entity_name": names[found.term],
-                 "start": found.start, "end": found.end, "surface": found.surface}
-                for row in rows
-                for found in matcher.find(row.text)
-                if found.kind == "entity"
+                (post.pk, post.version, found.term, names[found.term], found.start, found.end, found.surface)
+                for post in posts
+                for found in post.entity_mentions
             ]
 
-        done, stored = analyse_pending(store, self.name, watchlist.digest, mentions, analyse, settings["batch"], progress)
-        return StageReport(self.name, counts={"posts": done, "mentions": stored})
+        return analyse

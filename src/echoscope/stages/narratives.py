@@ -12,14 +12,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from echoscope.stages.base import Progress, Stage, StageReport
-from echoscope.stages.mentions import configured_watchlist
-from echoscope.store import Store
+from echoscope.stages.text_pass import Analyser, Lexicon, PostText, TextStage
 from echoscope.store.schema_text import narrative_tags
-from echoscope.store.text import analyse_pending
-from echoscope.text.emoji import find_symbols, text_symbol_pattern
-from echoscope.text.mentions import FoldedText, Matcher
-from echoscope.text.watchlist import NarrativeRule, Near, Watchlist
+from echoscope.text.watchlist import NarrativeRule, Near
 
 Occurrence = tuple[int, int, int, int]  # start, end, index of its first word, index after its last (symbols: no words)
 Span = tuple[int, int, str]  # start, end, term id
@@ -70,34 +65,58 @@ def tag_narratives(rules: Iterable[NarrativeRule], found: dict[str, list[Occurre
     return {tag: [list(span) for span in sorted(spans)] for tag, spans in tagged.items()}
 
 
-def occurrences(text: str, watchlist: Watchlist, matcher: Matcher, pattern) -> dict[str, list[Occurrence]]:
-    """Where each entity, keyword and watchlist symbol occurs in `text`."""
-    folded = FoldedText(text)
+class RuleIndex:
+    """The rules each term can make hold: a post is checked against the rules of the terms it holds
+    (and those that need none), not against every rule of the watchlist."""
+
+    def __init__(self, rules: Iterable[NarrativeRule]):
+        self.rules = list(rules)
+        self._by_term: dict[str, set[int]] = defaultdict(set)
+        self._always: set[int] = set()
+        for index, rule in enumerate(self.rules):
+            needed = rule.any_of | rule.all_of | {term for near in rule.near for term in near.groups[0]}
+            if not needed:
+                self._always.add(index)
+            for term in needed:
+                self._by_term[term].add(index)
+
+    def candidates(self, present: Iterable[str]) -> list[NarrativeRule]:
+        indices = self._always.union(*(self._by_term.get(term, ()) for term in present))
+        return [self.rules[index] for index in sorted(indices)]
+
+
+def occurrences(post: PostText) -> dict[str, list[Occurrence]]:
+    """Where each entity, keyword and watchlist symbol occurs in the post."""
     found: dict[str, list[Occurrence]] = defaultdict(list)
-    for mention in matcher.find_folded(folded):
+    for mention in post.matches:
         found[mention.term].append((mention.start, mention.end, mention.token, mention.token + mention.words))
-    symbols = [(symbol, known) for symbol in find_symbols(text, pattern) if (known := watchlist.symbol_for(symbol.text))]
-    for (symbol, known), word in zip(symbols, folded.tokens_at([symbol.start for symbol, _ in symbols])):
+    symbol_for = post.lexicon.watchlist.symbol_for
+    symbols = [(symbol, known) for symbol in post.symbols if (known := symbol_for(symbol.text))]
+    for (symbol, known), word in zip(symbols, post.folded.tokens_at([symbol.start for symbol, _ in symbols])):
         found[known.id].append((symbol.start, symbol.end, word, word))
     return found
 
 
-class NarrativeStage(Stage):
+class NarrativeStage(TextStage):
     name = "narratives"
-    kind = "enrich"
     description = "Narrative tags from the watchlist's rules (any-of, all-of, near, negations), with their spans."
     defaults = {"batch": 5000}
+    table = narrative_tags
+    columns = ("post_pk", "version", "narrative", "spans")
+    found = "tags"
 
-    def run(self, store: Store, settings: dict, progress: Progress) -> StageReport:
-        watchlist, matcher = configured_watchlist()
-        pattern = text_symbol_pattern(item.symbol for item in watchlist.symbols.values())
+    def inputs(self, settings: dict, lexicon: Lexicon | None) -> str:
+        return lexicon.watchlist.digest
 
-        def analyse(conn, rows) -> list[dict]:
+    def analyser(self, settings: dict, lexicon: Lexicon | None) -> Analyser:
+        rules = RuleIndex(lexicon.watchlist.narratives)
+
+        def analyse(posts: list[PostText]) -> list[tuple]:
             return [
-                {"post_pk": row.pk, "version": row.version, "narrative": tag, "spans": spans}
-                for row in rows
-                for tag, spans in tag_narratives(watchlist.narratives, occurrences(row.text, watchlist, matcher, pattern)).items()
+                (post.pk, post.version, tag, spans)
+                for post in posts
+                for found in (occurrences(post),)
+                for tag, spans in tag_narratives(rules.candidates(found), found).items()
             ]
 
-        done, stored = analyse_pending(store, self.name, watchlist.digest, narrative_tags, analyse, settings["batch"], progress)
-        return StageReport(self.name, counts={"posts": done, "tags": stored})
+        return analyse

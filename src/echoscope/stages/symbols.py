@@ -4,8 +4,8 @@ A symbol pairs with the nearest entity mention on either side when at most `wind
 them and no line break does: "حلف النّاتو 🏳️‍🌈" pairs the flag with NATO, and so does "🏳️‍🌈 NATO".
 Other emoji in between do not count as words ("NATO 🤡🏳️‍🌈" pairs both). When a symbol is as close to
 the mention before it as to the one after, it goes to the one before: a symbol usually follows its word.
-The entity mentions are those the mentions stage stored for the post's current version and watchlist;
-only a post without them is matched here, so the stage still runs alone.
+Run with the mentions stage, it pairs with the mentions that stage found in the same pass; run alone, it
+matches the watchlist only in the posts that hold a symbol.
 """
 
 from __future__ import annotations
@@ -13,15 +13,12 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from echoscope.stages.base import Progress, Stage, StageReport
-from echoscope.stages.mentions import configured_watchlist
-from echoscope.store import Store
+from echoscope.stages.text_pass import Analyser, Lexicon, PostText, TextStage
 from echoscope.store.schema_text import symbol_pairings
-from echoscope.store.text import analyse_pending, stored_entity_mentions
-from echoscope.text.emoji import Found, find_symbols, text_symbol_pattern
-from echoscope.text.mentions import Mention, stored_mentions
+from echoscope.text.emoji import Found
+from echoscope.text.mentions import Mention
 from echoscope.text.normalize import search_tokens
-from echoscope.text.watchlist import Watchlist, symbol_key
+from echoscope.text.watchlist import symbol_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,48 +56,34 @@ def pair_symbols(text: str, entity_mentions: list[Mention], symbols: list[Found]
     return pairings
 
 
-def symbol_rows(watchlist: Watchlist, names: dict[str, str], row, entity_mentions: list[Mention], symbols: list[Found],
-                window: int) -> list[dict]:
+def symbol_rows(lexicon: Lexicon, post: PostText, window: int) -> list[tuple]:
+    """The stage's rows (SymbolStage.columns) for one post."""
     rows = []
-    for pairing in pair_symbols(row.text, entity_mentions, symbols, window):
-        known = watchlist.symbol_for(pairing.symbol.text)
-        rows.append({
-            "post_pk": row.pk, "version": row.version, "symbol": pairing.symbol.text,
-            "symbol_key": symbol_key(pairing.symbol.text), "meaning": known.meaning if known else None,
-            "entity": pairing.mention.term, "entity_name": names[pairing.mention.term],
-            "symbol_start": pairing.symbol.start, "symbol_end": pairing.symbol.end,
-            "entity_start": pairing.mention.start, "entity_end": pairing.mention.end,
-        })
+    for pairing in pair_symbols(post.text, post.entity_mentions, post.symbols, window):
+        symbol, mention = pairing.symbol, pairing.mention
+        known = lexicon.watchlist.symbol_for(symbol.text)
+        rows.append((post.pk, post.version, symbol.text, symbol_key(symbol.text), known.meaning if known else None,
+                     mention.term, lexicon.names[mention.term], symbol.start, symbol.end, mention.start, mention.end))
     return rows
 
 
-class SymbolStage(Stage):
+class SymbolStage(TextStage):
     name = "symbols"
-    kind = "enrich"
     description = "Emoji and war symbols (Z, V) next to an entity mention, with both spans."
     defaults = {"window": 1, "batch": 5000}
+    table = symbol_pairings
+    columns = ("post_pk", "version", "symbol", "symbol_key", "meaning", "entity", "entity_name",
+               "symbol_start", "symbol_end", "entity_start", "entity_end")
+    found = "pairings"
 
-    def run(self, store: Store, settings: dict, progress: Progress) -> StageReport:
-        watchlist, matcher = configured_watchlist()
-        names = {term.id: term.name for term in watchlist.entities.values()}
-        pattern = text_symbol_pattern(item.symbol for item in watchlist.symbols.values())
+    def inputs(self, settings: dict, lexicon: Lexicon | None) -> str:
+        return f"{lexicon.watchlist.digest[:48]}|window={settings['window']}"
+
+    def analyser(self, settings: dict, lexicon: Lexicon | None) -> Analyser:
         window = settings["window"]
-        inputs = f"{watchlist.digest[:48]}|window={window}"
 
-        def analyse(conn, rows) -> list[dict]:
-            matched = stored_entity_mentions(conn, rows, watchlist.digest)  # what the mentions stage found
-            found = []
-            for row in rows:
-                symbols = find_symbols(row.text, pattern)
-                if not symbols:  # most posts have none: no need to look for mentions
-                    continue
-                if row.pk in matched:
-                    entity_mentions = stored_mentions(matched[row.pk])
-                else:
-                    entity_mentions = [mention for mention in matcher.find(row.text) if mention.kind == "entity"]
-                if entity_mentions:
-                    found += symbol_rows(watchlist, names, row, entity_mentions, symbols, window)
-            return found
+        def analyse(posts: list[PostText]) -> list[tuple]:
+            # Symbols first: most posts have none, and then need no watchlist match.
+            return [row for post in posts if post.symbols for row in symbol_rows(lexicon, post, window)]
 
-        done, stored = analyse_pending(store, self.name, inputs, symbol_pairings, analyse, settings["batch"], progress)
-        return StageReport(self.name, counts={"posts": done, "pairings": stored})
+        return analyse

@@ -62,6 +62,21 @@ def permalink(platform: str, username: str | None, channel_id: str | None, post_
     return None
 
 
+def plain_rows(conn: Connection, query: Select) -> list[tuple]:
+    """The rows of a query of plain columns (no type conversion needed) as DB-API tuples, for the hot
+    paths: SQLAlchemy's Row objects cost more than the query on a hundred thousand rows."""
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.params  # built on each access
+    if compiled.positional:
+        params = tuple(params[name] for name in compiled.positiontup)
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(compiled.string, params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
 def posts_from() -> Join:
     return posts.join(channels, channels.c.pk == posts.c.channel_pk)
 

@@ -8,12 +8,13 @@ language list), differs from what the stage last recorded for it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from sqlalchemy import (
     Connection,
     Table,
     and_,
+    case,
     delete,
     exists,
     func,
@@ -22,7 +23,14 @@ from sqlalchemy import (
     select,
 )
 
-from echoscope.store.reader import POST_COLUMNS, _pages, iso, posts_from, records
+from echoscope.store.reader import (
+    POST_COLUMNS,
+    _pages,
+    iso,
+    plain_rows,
+    posts_from,
+    records,
+)
 from echoscope.store.schema import channels, posts
 from echoscope.store.schema_text import (
     fired_alerts,
@@ -32,93 +40,72 @@ from echoscope.store.schema_text import (
     symbol_pairings,
     text_analysis,
 )
-from echoscope.store.writer import insert_many
+from echoscope.store.writer import insert_rows
 from echoscope.text.watchlist import symbol_key
 
-if TYPE_CHECKING:
-    from echoscope.store import Store
-
-Analyse = Callable[[Connection, Sequence], list[dict]]
-"""(connection, rows (pk, version, text)) → the rows to store for them, each with post_pk and version."""
+NEW, REDO = 1, 2  # a stage has never analysed the post / analysed an earlier version or with other inputs
+PendingPost = tuple[int, int, str, tuple[int, ...]]
+"""pk, version, text, and for each stage asked about: 0 (done), NEW or REDO."""
 
 
-def _pending_query(stage: str, inputs: str):
-    done = and_(text_analysis.c.post_pk == posts.c.pk, text_analysis.c.stage == stage)
-    stale = or_(text_analysis.c.pk.is_(None), text_analysis.c.version != posts.c.version, text_analysis.c.inputs != inputs)
-    return posts.outerjoin(text_analysis, done), stale
+def _stale(stage: str, inputs: str):
+    """(outer join of text_analysis for `stage`, condition: never analysed, condition: analysed before but stale)."""
+    done = text_analysis.alias()
+    joined = and_(done.c.post_pk == posts.c.pk, done.c.stage == stage)
+    return done, joined, done.c.pk.is_(None), or_(done.c.version != posts.c.version, done.c.inputs != inputs)
 
 
 def count_pending(conn: Connection, stage: str, inputs: str) -> int:
-    source, stale = _pending_query(stage, inputs)
-    return conn.execute(select(func.count()).select_from(source).where(stale)).scalar_one()
+    done, joined, new, redo = _stale(stage, inputs)
+    return conn.execute(select(func.count()).select_from(posts.outerjoin(done, joined)).where(or_(new, redo))).scalar_one()
 
 
-def analyse_pending(store: Store, stage: str, inputs: str, table: Table, analyse: Analyse, batch: int,
-                    progress: Callable[[int, int | None], None]) -> tuple[int, int]:
-    """Run `analyse` over every post the stage has not seen in its current version, one transaction per
-    batch: the rows it returns replace the post's earlier rows in `table`. Returns (posts, rows)."""
-    with store.reading() as conn:
-        total = count_pending(conn, stage, inputs)
-    source, stale = _pending_query(stage, inputs)
-    query = select(posts.c.pk, posts.c.version, posts.c.text).select_from(source).where(stale)
-    done = stored = last = 0
-    progress(0, total)
-    while True:
-        with store.transaction() as conn:
-            rows = conn.execute(query.where(posts.c.pk > last).order_by(posts.c.pk).limit(batch)).all()
-            if not rows:
-                break
-            found = analyse(conn, rows)
-            keys = [row.pk for row in rows]
-            conn.execute(delete(table).where(table.c.post_pk.in_(keys)))
-            insert_many(conn, table, found)
-            conn.execute(delete(text_analysis).where(text_analysis.c.post_pk.in_(keys), text_analysis.c.stage == stage))
-            insert_many(conn, text_analysis, [
-                {"post_pk": row.pk, "stage": stage, "version": row.version, "inputs": inputs} for row in rows
-            ])
-        done += len(rows)
-        stored += len(found)
-        last = rows[-1].pk
-        progress(done, total)
-    return done, stored
-
-
-def stored_entity_mentions(conn: Connection, rows: Sequence, inputs: str) -> dict[int, list[tuple[str, int, int, str]]]:
-    """(entity, start, end, surface) of each post whose stored mentions are current (its version, this
-    watchlist), in reading order: symbols and narratives read them instead of matching again. A post
-    missing from the result has no current mentions stored and must be matched."""
-    versions = {row.pk: row.version for row in rows}
-    analysed = conn.execute(
-        select(text_analysis.c.post_pk, text_analysis.c.version)
-        .where(text_analysis.c.stage == "mentions", text_analysis.c.inputs == inputs, text_analysis.c.post_pk.in_(list(versions)))
-    ).all()
-    current: dict[int, list[tuple[str, int, int, str]]] = {pk: [] for pk, version in analysed if versions[pk] == version}
-    if not current:
-        return current
+def pending_posts(conn: Connection, stages: Sequence[tuple[str, str]], after: int, limit: int) -> list[PendingPost]:
+    """Up to `limit` posts with a key above `after` that at least one of the (stage, inputs) has not
+    analysed in their current version, in key order, with each stage's state for the post."""
+    source, states, conditions = posts, [], []
+    for stage, inputs in stages:
+        done, joined, new, redo = _stale(stage, inputs)
+        source = source.outerjoin(done, joined)
+        states.append(case((new, NEW), (redo, REDO), else_=0))
+        conditions += [new, redo]
     query = (
-        select(mentions.c.post_pk, mentions.c.version, mentions.c.entity, mentions.c.start, mentions.c.end, mentions.c.surface)
-        .where(mentions.c.post_pk.in_(list(current)))
-        .order_by(mentions.c.post_pk, mentions.c.start, mentions.c.entity)
+        select(posts.c.pk, posts.c.version, posts.c.text, *states)
+        .select_from(source)
+        .where(or_(*conditions), posts.c.pk > after)
+        .order_by(posts.c.pk)
+        .limit(limit)
     )
-    for pk, version, entity, start, end, surface in _plain_rows(conn, query):
-        if version == versions[pk]:
-            current[pk].append((entity, start, end, surface))
-    return current
+    return [(pk, version, text, tuple(states)) for pk, version, text, *states in plain_rows(conn, query)]
 
 
-def _plain_rows(conn: Connection, query) -> list[tuple]:
-    """The rows of a query of plain columns as DB-API tuples: SQLAlchemy's Row objects cost twice the query
-    for the million mentions of a large corpus."""
-    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
-    params = compiled.params  # built on each access
-    if compiled.positional:
-        params = tuple(params[name] for name in compiled.positiontup)
-    cursor = conn.connection.dbapi_connection.cursor()
-    try:
-        cursor.execute(compiled.string, params)
-        return cursor.fetchall()
-    finally:
-        cursor.close()
+@dataclass
+class Analysed:
+    """What one stage found in a batch: rows of `table`, as tuples of `columns`."""
+
+    stage: str
+    inputs: str
+    table: Table
+    columns: Sequence[str]
+    rows: list[tuple]
+
+
+def store_analysis(conn: Connection, batch: Sequence[PendingPost], results: Sequence[Analysed]) -> None:
+    """Store what the stages found in a batch (results[i] for the i-th state of each post): the rows
+    replace those a table held for the posts analysed again (a post never analysed has none: both are
+    written together), and text_analysis records each (post, stage) in key order."""
+    for index, result in enumerate(results):
+        redone = [pk for pk, _, _, states in batch if states[index] == REDO]
+        if redone:
+            conn.execute(delete(result.table).where(result.table.c.post_pk.in_(redone)))
+            conn.execute(delete(text_analysis).where(text_analysis.c.post_pk.in_(redone), text_analysis.c.stage == result.stage))
+        insert_rows(conn, result.table, result.columns, result.rows)
+    insert_rows(conn, text_analysis, ("post_pk", "stage", "version", "inputs"), [
+        (pk, result.stage, version, result.inputs)
+        for pk, version, _, states in batch
+        for result, state in zip(results, states, strict=True)
+        if state
+    ])
 
 
 # Exports: one record per finding, the post fields first (DESIGN.md, output contract).

@@ -8,6 +8,7 @@ writing it with different content adds a version and an `edit` event, never over
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from operator import itemgetter
 from typing import Iterable, Sequence
 
 from sqlalchemy import Connection, Table, bindparam, insert, select, tuple_, update
@@ -51,23 +52,41 @@ def add_capture(conn: Connection, capture: Capture, operator: str | None) -> int
 
 
 def insert_many(conn: Connection, table: Table, rows: list[dict]) -> None:
-    """INSERT many rows that all have the same keys.
+    """INSERT many rows that all have the same keys."""
+    if rows:
+        columns = list(rows[0])
+        insert_rows(conn, table, columns, [tuple(row[name] for name in columns) for row in rows]
+                    if len(columns) == 1 else list(map(itemgetter(*columns), rows)))
+
+
+def insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: list[tuple]) -> None:
+    """INSERT many rows given as tuples of the `columns`' values.
 
     On SQLite this skips SQLAlchemy's per-row parameter assembly, which costs more than SQLite's own
-    work on an ingest: the statement is compiled once, each value goes through its column type's own
-    bind processor, and the driver gets plain tuples. Other databases take the ordinary Core path.
+    work on an ingest: the statement is compiled once, the values of the columns whose type converts
+    them (JSON, dates) go through its bind processor, and the driver gets plain tuples. Other databases
+    take the ordinary Core path.
     """
     if not rows:
         return
     if conn.dialect.name != "sqlite":
-        conn.execute(insert(table), rows)
+        conn.execute(insert(table), [dict(zip(columns, row)) for row in rows])
         return
-    compiled = insert(table).compile(dialect=conn.dialect, column_keys=list(rows[0]))
-    names = compiled.positiontup
-    processors = [table.c[name].type.bind_processor(conn.dialect) for name in names]
-    plan = list(zip(names, processors, strict=True))
-    values = [tuple(process(row[name]) if process else row[name] for name, process in plan) for row in rows]
-    conn.exec_driver_sql(compiled.string, values)
+    compiled = insert(table).compile(dialect=conn.dialect, column_keys=list(columns))
+    order = [columns.index(name) for name in compiled.positiontup]
+    if order != list(range(len(columns))):
+        rows = [tuple(row[index] for index in order) for row in rows]
+    processors = [(index, process) for index, name in enumerate(compiled.positiontup)
+                  if (process := table.c[name].type.bind_processor(conn.dialect)) is not None]
+    if processors:
+        converted = []
+        for row in rows:
+            row = list(row)
+            for index, process in processors:
+                row[index] = process(row[index])
+            converted.append(tuple(row))
+        rows = converted
+    conn.exec_driver_sql(compiled.string, rows)
 
 
 def _unique_by_post_id(batch: Sequence[PreparedPost]) -> tuple[list[PreparedPost], list[PreparedPost]]:

@@ -158,17 +158,32 @@ _ANSWERS: dict[tuple[tuple[str, ...], bool, str], tuple[str, float]] = {}
 MAX_REMEMBERED = 20_000
 
 
+_threads = True
+
+
+def without_threads() -> None:
+    """Ask lingua one text at a time from now on: what a forked worker process must do, since lingua's
+    thread pool was not forked with it and a call that waits on the pool would never return."""
+    global _threads
+    _threads = False
+
+
 def forget_answers() -> None:
     """Empty the remembered answers: what a benchmark does before timing lingua itself."""
     _ANSWERS.clear()
 
 
 def _lingua(candidates: tuple[str, ...], low_accuracy: bool, texts: list[str]) -> list[tuple[str, float]]:
-    """(language, confidence) per text from lingua, in one multi-threaded call for the texts not seen before."""
+    """(language, confidence) per text from lingua, in one multi-threaded call for the texts not seen before
+    (one call per text in a worker process, see without_threads)."""
     if len(_ANSWERS) + len(texts) > MAX_REMEMBERED:
         _ANSWERS.clear()
     unseen = list(dict.fromkeys(text for text in texts if (candidates, low_accuracy, text) not in _ANSWERS))
-    ranked = _detector(candidates, low_accuracy).compute_language_confidence_values_in_parallel(unseen)
+    detector = _detector(candidates, low_accuracy)
+    if _threads:
+        ranked = detector.compute_language_confidence_values_in_parallel(unseen)
+    else:
+        ranked = [detector.compute_language_confidence_values(text) for text in unseen]
     for text, values in zip(unseen, ranked):
         best = values[0] if values else None
         answer = (UNDETERMINED, 0.0) if best is None or best.value <= 0 else (best.language.iso_code_639_1.name.lower(), round(best.value, 4))

@@ -18,8 +18,8 @@ Overlapping hits keep the longest ("Kata'ib Hezbollah" over "Hezbollah").
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from bisect import bisect_left
 from typing import NamedTuple
 
 import ahocorasick
@@ -39,6 +39,7 @@ from echoscope.text.watchlist import Watchlist
 # The search table with deleted characters kept as NUL, so every folded character keeps its position.
 _MARKED = tuple("\0" if replacement is None else replacement for replacement in _SEARCH)
 _CLUSTER = regex.compile(r"\X")
+_SPACES = re.compile(" {2,}")
 
 ARABIC_PROCLITICS = frozenset({"", "و", "ف", "ب", "ك", "ل", "وب", "وك", "ول", "فب", "فك", "فل"})
 _ARTICLE_AFTER_LAM = frozenset({"ل", "ول", "فل"})  # ل + الناتو is written للناتو: the alias loses its alef
@@ -87,15 +88,21 @@ class FoldedText:
         if "\0" not in marked and "  " not in marked and not marked.startswith(" "):
             self.norm = marked  # folded one for one: offsets are the original's
             return
-        codes = np.frombuffer(marked.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        kept = np.flatnonzero(codes != 0)
-        chars = codes[kept]
-        space = chars == 0x20
-        drop = space.copy()
-        drop[1:] &= space[:-1]  # a space after a space, and a leading space
+        # Deleted characters go, a space after a space goes, and so does a leading space. Where each kept
+        # character came from is worked out only when a span is asked for (most posts mention nothing).
         self._marked = marked
-        self._starts = kept[~drop].tolist()  # a list: the spans of a dozen mentions index it one by one
-        self.norm = chars[~drop].tobytes().decode("utf-32-le", "surrogatepass")
+        self.norm = _SPACES.sub(" ", marked.replace("\0", "")).lstrip(" ")
+
+    def _offsets(self) -> list[int]:
+        """For each character of the search form, its offset in the original text."""
+        if self._starts is None:
+            codes = np.frombuffer(self._marked.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            kept = np.flatnonzero(codes != 0)
+            space = codes[kept] == 0x20
+            drop = space.copy()
+            drop[1:] &= space[:-1]  # a space after a space, and a leading space
+            self._starts = kept[~drop]
+        return self._starts
 
     def _fold_by_cluster(self) -> None:
         chars: list[str] = []
@@ -115,22 +122,23 @@ class FoldedText:
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The original [start, end) of the folded [start, end), with the marks that follow its last letter."""
-        if self._starts is None:
+        if self._marked is None and self._starts is None:
             return start, end
+        starts = self._offsets()
         if self._ends is not None:
-            return self._starts[start], self._ends[end - 1]
-        original_end = self._starts[end - 1] + 1
+            return starts[start], self._ends[end - 1]
+        original_end = int(starts[end - 1]) + 1
         while (original_end < len(self._marked) and self._marked[original_end] == "\0"
                and unicodedata.category(self.text[original_end]).startswith("M")):
             original_end += 1  # vowel signs and stress marks belong to the word; invisible controls do not
-        return self._starts[start], original_end
+        return int(starts[start]), original_end
 
     def tokens_at(self, offsets: list[int]) -> list[int]:
         """How many words of the folded text start before each original offset."""
-        if self._starts is None:
+        if self._marked is None and self._starts is None:
             positions = offsets
         else:
-            positions = [bisect_left(self._starts, offset) for offset in offsets]
+            positions = np.searchsorted(self._offsets(), offsets).tolist()
         return [self.norm.count(" ", 0, position) for position in positions]
 
 
@@ -241,11 +249,3 @@ class Matcher:
         mentions.sort(key=lambda mention: mention.start)
         return mentions
 
-
-StoredMention = tuple[str, int, int, str]  # entity, start, end, surface: a row of the mentions table
-
-
-def stored_mentions(rows: list[StoredMention]) -> list[Mention]:
-    """The entity mentions the matcher found, rebuilt from the rows the mentions stage stored, so pairing
-    symbols needs no second match. Word positions are not stored: -1 (pairing does not count words)."""
-    return [Mention(term, "entity", start, end, surface, -1, -1) for term, start, end, surface in rows]

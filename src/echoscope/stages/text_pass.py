@@ -1,0 +1,268 @@
+"""One pass over the posts for the per-post text stages: lang, mentions, symbols, narratives.
+
+Each of these stages turns a post's text into rows, and they share work: the folded text, the watchlist
+match, the emoji. When `analyze` runs several of them, the pipeline hands them to one pass: each pending
+post is read once, a `PostText` keeps what one stage worked out for the next (narratives and symbols use
+the match the mentions stage made), and every stage's rows for a batch are written in one transaction.
+A stage run alone is a pass of one; symbols alone matches only the posts that hold a symbol.
+
+With more than one batch to do, the analysis runs in worker processes (forked, so they inherit the
+compiled watchlist) while this process reads the next batches and writes the rows: two cores, both busy.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import ClassVar
+
+import regex
+from sqlalchemy import Table
+
+from echoscope import config
+from echoscope.stages.base import Progress, Stage, StageReport
+from echoscope.store import Store
+from echoscope.store.text import (
+    Analysed,
+    PendingPost,
+    count_pending,
+    pending_posts,
+    store_analysis,
+)
+from echoscope.text.emoji import Found, find_symbols, text_symbol_pattern
+from echoscope.text.langid import without_threads
+from echoscope.text.mentions import FoldedText, Matcher, Mention
+from echoscope.text.watchlist import Watchlist, load
+
+WATCHLIST_DEFAULTS = {"watchlists": [], "include_default": True}
+_AHEAD = 2  # batches each worker may have in hand: the next is ready when one is written
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The configured watchlist, compiled: what the watchlist stages match against."""
+
+    watchlist: Watchlist
+    matcher: Matcher
+    names: dict[str, str]  # entity id → English display name
+    symbol_pattern: regex.Pattern | None  # the watchlist's symbols written with letters (Z, V)
+
+    @classmethod
+    def of(cls, watchlist: Watchlist) -> Lexicon:
+        return cls(
+            watchlist,
+            Matcher(watchlist),
+            {term.id: term.name for term in watchlist.entities.values()},
+            text_symbol_pattern(item.symbol for item in watchlist.symbols.values()),
+        )
+
+    @classmethod
+    def for_pass(cls, stages: Sequence[tuple[TextStage, dict, Progress]]) -> Lexicon | None:
+        """The watchlist of the mentions stage's settings (given to the pass, or else `[stages.mentions]`):
+        the three watchlist stages always agree on it. None when no stage of the pass needs one."""
+        if not any(stage.uses_watchlist for stage, _, _ in stages):
+            return None
+        given = [settings for _, settings, _ in stages if "watchlists" in settings]
+        settings = given[0] if given else config.stage_settings("mentions", {**WATCHLIST_DEFAULTS, "batch": 0})
+        return _compiled(tuple(settings["watchlists"]), settings["include_default"])
+
+
+@lru_cache(maxsize=4)
+def _compiled(paths: tuple[str, ...], include_default: bool) -> Lexicon:
+    return Lexicon.of(load(paths, include_default=include_default))
+
+
+class PostText:
+    """One post as the text stages read it; the folded text, the matches and the symbols are worked out
+    once, by the first stage that asks."""
+
+    __slots__ = ("_folded", "_matches", "_symbols", "lexicon", "pk", "text", "version")
+
+    def __init__(self, pk: int, version: int, text: str, lexicon: Lexicon | None):
+        self.pk, self.version, self.text = pk, version, text
+        self.lexicon = lexicon
+        self._folded: FoldedText | None = None
+        self._matches: list[Mention] | None = None
+        self._symbols: list[Found] | None = None
+
+    @property
+    def folded(self) -> FoldedText:
+        if self._folded is None:
+            self._folded = FoldedText(self.text)
+        return self._folded
+
+    @property
+    def matches(self) -> list[Mention]:
+        """Every watchlist entity and keyword in the text, in reading order."""
+        if self._matches is None:
+            self._matches = self.lexicon.matcher.find_folded(self.folded)
+        return self._matches
+
+    @property
+    def entity_mentions(self) -> list[Mention]:
+        return [mention for mention in self.matches if mention.kind == "entity"]
+
+    @property
+    def symbols(self) -> list[Found]:
+        """Emoji and the watchlist's lettered symbols, in reading order."""
+        if self._symbols is None:
+            self._symbols = find_symbols(self.text, self.lexicon.symbol_pattern)
+        return self._symbols
+
+
+Analyser = Callable[[list[PostText]], list[tuple]]
+"""A batch of posts → the rows to store for them, as tuples of the stage's `columns`."""
+
+
+class TextStage(Stage):
+    """A stage that analyses each post's current text on its own: it can share a pass with the others."""
+
+    kind = "enrich"
+    table: ClassVar[Table]  # where its rows go; a re-analysed post's earlier rows are replaced
+    columns: ClassVar[tuple[str, ...]]  # the fields of its rows, in order, post_pk and version first
+    found: ClassVar[str | None] = None  # what its rows are called in the report ("mentions"), if worth counting
+    uses_watchlist: ClassVar[bool] = True
+
+    def inputs(self, settings: dict, lexicon: Lexicon | None) -> str:
+        """A digest of what the rows depend on besides the text: posts analysed with other inputs are redone."""
+        raise NotImplementedError
+
+    def analyser(self, settings: dict, lexicon: Lexicon | None) -> Analyser:
+        raise NotImplementedError
+
+    def run(self, store: Store, settings: dict, progress: Progress) -> StageReport:
+        return run_text_pass(store, [(self, settings, progress)])[0]
+
+
+@dataclass
+class _Planned:
+    stage: TextStage
+    inputs: str
+    analyse: Analyser
+    progress: Progress
+    total: int = 0
+    done: int = 0
+    rows: int = 0
+
+
+def run_text_pass(store: Store, stages: Sequence[tuple[TextStage, dict, Progress]]) -> list[StageReport]:
+    """Run text stages together over every post one of them has not analysed in its current version."""
+    lexicon = Lexicon.for_pass(stages)
+    planned = [
+        _Planned(stage, stage.inputs(settings, lexicon), stage.analyser(settings, lexicon), progress)
+        for stage, settings, progress in stages
+    ]
+    batch = min(settings["batch"] for _, settings, _ in stages)
+    keys = [(item.stage.name, item.inputs) for item in planned]
+    with store.reading() as conn:
+        for item in planned:
+            item.total = count_pending(conn, item.stage.name, item.inputs)
+            item.progress(0, item.total)
+    workers = _worker_count() if max(item.total for item in planned) > batch else 0
+    with _Workers(workers, _batch_analyser([item.analyse for item in planned], lexicon)) as pool:
+        in_flight: deque = deque()
+        last = 0
+        while batch_rows := _read(store, keys, last, batch):
+            last = batch_rows[-1][0]
+            in_flight.append((batch_rows, pool.submit(batch_rows)))
+            if len(in_flight) >= _AHEAD * max(workers, 1):
+                _write(store, planned, *_collect(in_flight.popleft()))
+        while in_flight:
+            _write(store, planned, *_collect(in_flight.popleft()))
+    return [
+        StageReport(item.stage.name, counts={"posts": item.done} | ({item.stage.found: item.rows} if item.stage.found else {}))
+        for item in planned
+    ]
+
+
+def _worker_count() -> int:
+    return min(2, os.cpu_count() or 1) if hasattr(os, "fork") else 0
+
+
+def _read(store: Store, keys: list[tuple[str, str]], after: int, limit: int) -> list[PendingPost]:
+    with store.reading() as conn:
+        return pending_posts(conn, keys, after, limit)
+
+
+def _batch_analyser(analysers: list[Analyser], lexicon: Lexicon | None) -> Callable[[list[PendingPost]], list[list[tuple]]]:
+    """(pending posts) → rows per stage, each stage over the posts it has not seen."""
+
+    def analyse(batch: list[PendingPost]) -> list[list[tuple]]:
+        texts = [PostText(pk, version, text, lexicon) for pk, version, text, _ in batch]
+        return [
+            analyser([post for post, (*_, states) in zip(texts, batch) if states[index]])
+            for index, analyser in enumerate(analysers)
+        ]
+
+    return analyse
+
+
+def _collect(item) -> tuple[list[PendingPost], list[list[tuple]]]:
+    batch, result = item
+    return batch, result.get()
+
+
+def _write(store: Store, planned: list[_Planned], batch: list[PendingPost], found: list[list[tuple]]) -> None:
+    with store.transaction() as conn:
+        store_analysis(conn, batch, [
+            Analysed(item.stage.name, item.inputs, item.stage.table, item.stage.columns, rows)
+            for item, rows in zip(planned, found, strict=True)
+        ])
+    for index, item in enumerate(planned):
+        item.done += sum(1 for *_, states in batch if states[index])
+        item.rows += len(found[index])
+        item.progress(item.done, item.total)
+
+
+_ANALYSE: Callable | None = None  # in a worker process: the batch analyser it inherited
+
+
+def _install(analyse: Callable) -> None:
+    global _ANALYSE
+    _ANALYSE = analyse
+    without_threads()
+
+
+def _analyse_in_worker(batch: list[PendingPost]) -> list[list[tuple]]:
+    return _ANALYSE(batch)
+
+
+class _Done:
+    """A result computed here, shaped like the AsyncResult a worker hands back."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def get(self):
+        return self.value
+
+
+class _Workers:
+    """Batches analysed by forked worker processes, or here when there are none. Forked, not spawned: the
+    analyser (closures over the compiled watchlist) is inherited, never pickled; only posts and rows travel."""
+
+    def __init__(self, count: int, analyse: Callable):
+        self.count = count
+        self.analyse = analyse
+        self.pool = None
+
+    def __enter__(self) -> _Workers:
+        if self.count:
+            context = multiprocessing.get_context("fork")
+            self.pool = context.Pool(self.count, initializer=_install, initargs=(self.analyse,))
+        return self
+
+    def submit(self, batch: list[PendingPost]):
+        if self.pool is None:
+            return _Done(self.analyse(batch))
+        return self.pool.apply_async(_analyse_in_worker, (batch,))
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+

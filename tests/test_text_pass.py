@@ -1,0 +1,102 @@
+"""The text stages' shared pass: one match per post, worker processes, the same rows however it runs."""
+
+from __future__ import annotations
+
+import threading
+
+from builders import capture, channel, post
+from mentions_labelled import sentences
+from sqlalchemy import select
+
+from echoscope import pipeline
+from echoscope.ingest import ingest
+from echoscope.stages.lang import LanguageStage
+from echoscope.stages.mentions import MentionStage
+from echoscope.stages.narratives import NarrativeStage
+from echoscope.stages.symbols import SymbolStage
+from echoscope.stages.text_pass import run_text_pass
+from echoscope.store import Store
+from echoscope.store import text as text_store
+from echoscope.store.schema import posts
+from echoscope.store.schema_text import post_language
+from echoscope.text import langid
+from echoscope.text.mentions import Matcher
+
+TEXT_STAGES = (LanguageStage, MentionStage, SymbolStage, NarrativeStage)
+# Ukrainian and Russian without the letters that tell them apart, Arabic without those that tell it from
+# Persian: lingua has to decide these, in the worker processes too.
+UNDECIDED = ["Путин заявил вчера на встрече", "Зеленський заявив про допомогу", "الناتو والحرب في المنطقة اليوم"]
+
+
+def _texts() -> list[str]:
+    return [sentence.text for sentence in sentences()[::3]] + UNDECIDED
+
+
+def _stored(store: Store) -> dict[str, list]:
+    """Everything the four stages stored, by post id, in an order that does not depend on how they ran."""
+    with store.reading() as conn:
+        languages = conn.execute(
+            select(posts.c.post_id, post_language.c.language, post_language.c.confidence, post_language.c.mixed)
+            .join(post_language, post_language.c.post_pk == posts.c.pk)
+        ).all()
+        return {
+            "languages": sorted(tuple(row) for row in languages),
+            "mentions": sorted((r["post_id"], r["entity"], *r["span"]) for r in text_store.iter_mentions(conn)),
+            "symbols": sorted((r["post_id"], r["symbol"], r["entity"], *r["entity_span"]) for r in text_store.iter_symbols(conn)),
+            "narratives": sorted((r["post_id"], r["narrative"], str(r["spans"])) for r in text_store.iter_narratives(conn)),
+        }
+
+
+def _run(store: Store, batch: int):
+    stages = [(stage(), stage.defaults | {"batch": batch}, lambda done, total: None) for stage in TEXT_STAGES]
+    return run_text_pass(store, stages)
+
+
+def test_worker_processes_store_what_one_process_stores(store, tmp_path):
+    records = [capture(), channel()] + [post(number, text) for number, text in enumerate(_texts(), 1)]
+    ingest(store, records)
+    reports = _run(store, batch=16)  # many batches: the analysis runs in forked workers
+    with Store(tmp_path / "alone.db") as alone:
+        ingest(alone, records)
+        _run(alone, batch=10_000)  # one batch: analysed in this process
+        expected = _stored(alone)
+    assert _stored(store) == expected
+    assert expected["mentions"] and expected["symbols"] and expected["narratives"]
+    assert {report.name: report.counts["posts"] for report in reports} == dict.fromkeys(["lang", "mentions", "symbols", "narratives"], len(records) - 2)
+    assert reports[1].counts["mentions"] == len(expected["mentions"])
+
+
+def test_the_stages_run_together_match_each_post_once(store, monkeypatch):
+    ingest(store, [capture(), channel()] + [post(number, text) for number, text in enumerate(_texts()[:40], 1)])
+    matched = []
+    find_folded = Matcher.find_folded
+    monkeypatch.setattr(Matcher, "find_folded", lambda self, folded: matched.append(folded.text) or find_folded(self, folded))
+    reports = pipeline.run_stages(store, ["lang", "mentions", "symbols", "narratives"])
+    assert [report.status for report in reports] == ["ran"] * 4
+    assert sorted(matched) == sorted(_texts()[:40])  # mentions, symbols and narratives shared one match
+    assert pipeline.run_stages(store, ["mentions", "narratives"])[0].counts["posts"] == 0  # nothing new: nothing read
+
+
+def test_a_post_edited_since_is_analysed_again_by_every_stage_and_its_old_rows_go(store):
+    ingest(store, [capture(), channel(), post(1, "NATO 🏳️‍🌈 again"), post(2, "Путин")])
+    pipeline.run_stages(store, ["lang", "mentions", "symbols", "narratives"])
+    ingest(store, [capture("edited.json", "c" * 64), channel(), post(1, "Zelensky 🇺🇦 today")])
+    reports = pipeline.run_stages(store, ["lang", "mentions", "symbols", "narratives"])
+    assert [report.counts["posts"] for report in reports] == [1, 1, 1, 1]
+    with store.reading() as conn:
+        assert sorted((r["post_id"], r["entity"]) for r in text_store.iter_mentions(conn)) == [(1, "zelensky"), (2, "putin")]
+        assert [(r["symbol"], r["entity"]) for r in text_store.iter_symbols(conn)] == [("🇺🇦", "zelensky")]
+
+
+def test_workers_forked_after_lingua_ran_its_threads_here_still_finish(store):
+    """lingua's thread pool is not forked with a worker: a worker that waited on it would never return."""
+    langid.forget_answers()
+    langid.identify(UNDECIDED)  # this process has started lingua's threads
+    langid.forget_answers()
+    ingest(store, [capture(), channel()] + [post(number, text) for number, text in enumerate(UNDECIDED * 8, 1)])
+    finished = []
+    runner = threading.Thread(target=lambda: finished.append(_run(store, batch=4)), daemon=True)
+    runner.start()
+    runner.join(timeout=300)  # a guard against a hang, not a performance limit
+    assert finished, "the worker processes never came back"
+    assert finished[0][0].counts["posts"] == len(UNDECIDED) * 8
