@@ -6,6 +6,8 @@ Writes a Telegram Desktop export of N messages (Arabic text, entity arrays, forw
 reactions, service messages), then ingests it twice, each in its own process so peak RSS is its own:
 - echoscope: streaming parse, hashing, versioned upsert and FTS5 indexing into a fresh SQLite store;
 - baseline: `json.load` of the whole file and one INSERT per message (text + FTS5 row).
+- floor: the rows echoscope stored, written again into a fresh store with plain sqlite3 executemany and
+  the same FTS5 statement, timing the writes alone: the least the writer process can cost.
 The figures go to stdout and into docs/benchmarks.md between the `ingest` markers.
 """
 
@@ -32,6 +34,7 @@ WORDS = (
     "بوتين زيلينسكي فاغنر الكرملين موسكو بغداد طهران الجيش الروسي الغرب العقوبات الطائرات المسيرة"
 ).split()
 PHOTOS = 64
+FLOOR = "SQLite floor: echoscope's rows re-inserted, writes alone (posts counted)"
 
 
 def _text_parts(rng: random.Random) -> list:
@@ -125,6 +128,37 @@ def run_baseline(export: Path, db: Path) -> dict:
     return {"seconds": time.perf_counter() - started, "messages": len(data["messages"]), "posts": posts}
 
 
+def run_floor(stored: Path, db: Path) -> dict:
+    """The SQL alone: the rows echoscope stored, read back from its store and written into a fresh store
+    of the same schema with plain sqlite3 executemany, batches of 5,000, the same FTS5 statement per
+    batch and a commit per batch. Only the writes are timed: what the writer process cannot go below."""
+    from echoscope.store import Store
+
+    Store(db).close()  # the schema, the FTS5 table and its triggers
+    source, target = sqlite3.connect(stored), sqlite3.connect(db)
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "cache_size=-65536"):
+        target.execute(f"PRAGMA {pragma}")
+    seconds: dict[str, float] = {}
+    posts = 0
+    for table in ("captures", "channels", "posts", "post_versions", "media", "events"):
+        columns = ", ".join(f'"{row[1]}"' for row in source.execute(f"PRAGMA table_info({table})"))
+        insert = f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(columns.split(', ')))})"
+        rows = source.execute(f"SELECT {columns} FROM {table} ORDER BY rowid")
+        while batch := rows.fetchmany(5000):
+            started = time.perf_counter()
+            target.executemany(insert, batch)
+            target.commit()
+            seconds[table] = seconds.get(table, 0.0) + time.perf_counter() - started
+            if table == "posts":
+                started = time.perf_counter()
+                target.execute("INSERT INTO posts_fts(rowid, text_norm) SELECT pk, text_norm FROM posts WHERE pk > ?", (posts,))
+                target.commit()
+                seconds["FTS5 index"] = seconds.get("FTS5 index", 0.0) + time.perf_counter() - started
+                posts = batch[-1][0]
+    messages = target.execute("SELECT count(*) FROM posts").fetchone()[0]
+    return {"seconds": sum(seconds.values()), "messages": messages, "posts": messages, "tables": seconds}
+
+
 def measure(kind: str, export: Path, db: Path) -> dict:
     """Run one contender in a child process; peak RSS is that child's own (os.wait4)."""
     for suffix in ("", "-wal", "-shm"):
@@ -149,7 +183,11 @@ def write_doc(messages: int, size_mb: float, results: dict[str, dict]) -> str:
         "|---|---:|---:|---:|",
     ]
     for name, result in results.items():
-        lines.append(f"| {name} | {result['rate']:,.0f} | {result['seconds']:,.1f} | {result['peak_rss_mb']:,.0f} |")
+        memory = "–" if name == FLOOR else f"{result['peak_rss_mb']:,.0f}"
+        lines.append(f"| {name} | {result['rate']:,.0f} | {result['seconds']:,.1f} | {memory} |")
+    floor = results[FLOOR]
+    lines += ["", "The floor's writes per message, by table: " + ", ".join(
+        f"{table} {seconds / floor['messages'] * 1e6:.1f} µs" for table, seconds in floor["tables"].items() if seconds / floor["messages"] >= 5e-8) + "."]
     return write_block("ingest", "Ingest", lines)
 
 
@@ -163,7 +201,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.run:
         kind, export, db = args.run
-        runner = run_echoscope if kind == "echoscope" else run_baseline
+        runner = {"echoscope": run_echoscope, "baseline": run_baseline, "floor": run_floor}[kind]
         print(json.dumps(runner(Path(export), Path(db))))
         return
 
@@ -175,6 +213,7 @@ def main() -> None:
     results = {"echoscope": measure("echoscope", export, args.workdir / "echoscope.db")}
     if not args.no_baseline:
         results["baseline (json.load + INSERT per row)"] = measure("baseline", export, args.workdir / "baseline.db")
+    results[FLOOR] = measure("floor", args.workdir / "echoscope.db", args.workdir / "floor.db")
     size_mb = export.stat().st_size / 2**20
     for name, result in results.items():
         print(f"{name:40} {result['rate']:>10,.0f} msg/s {result['seconds']:>8.1f} s {result['peak_rss_mb']:>7.0f} MB RSS")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 
 from builders import capture, channel, post
@@ -100,3 +102,31 @@ def test_workers_forked_after_lingua_ran_its_threads_here_still_finish(store):
     runner.join(timeout=300)  # a guard against a hang, not a performance limit
     assert finished, "the worker processes never came back"
     assert finished[0][0].counts["posts"] == len(UNDECIDED) * 8
+
+
+class _Dies(MentionStage):
+    """The mentions stage, in batches of five, except that its analysis kills the worker process running it."""
+
+    defaults = MentionStage.defaults | {"batch": 5}
+
+    def analyser(self, settings, lexicon):
+        parent = os.getpid()
+
+        def analyse(posts):
+            if os.getpid() != parent:
+                os.kill(os.getpid(), signal.SIGKILL)
+            return []
+
+        return analyse
+
+
+def test_a_worker_killed_mid_pass_fails_the_stage_with_a_reason_and_a_rerun_goes_on(store, monkeypatch):
+    ingest(store, [capture(), channel()] + [post(number, "NATO") for number in range(1, 41)])
+    with monkeypatch.context() as patched:
+        patched.setattr(pipeline, "STAGES", [_Dies])
+        [report] = pipeline.run_stages(store, ["mentions"])
+    assert report.status == "failed"
+    assert "worker process ended abruptly" in report.note
+    assert pipeline.run_stages(store, ["mentions"])[0].counts["posts"] == 40  # nothing was stored for them
+    with store.reading() as conn:
+        assert len(list(text_store.iter_mentions(conn))) == 40

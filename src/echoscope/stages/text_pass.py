@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,12 +27,13 @@ import regex
 from sqlalchemy import Table
 
 from echoscope import config
+from echoscope.errors import StageError
 from echoscope.stages.base import Progress, Stage, StageReport
 from echoscope.store import Store
 from echoscope.store.text import (
     Analysed,
     PendingPost,
-    count_pending,
+    count_pending_each,
     pending_posts,
     store_analysis,
 )
@@ -159,20 +163,25 @@ def run_text_pass(store: Store, stages: Sequence[tuple[TextStage, dict, Progress
     batch = min(settings["batch"] for _, settings, _ in stages)
     keys = [(item.stage.name, item.inputs) for item in planned]
     with store.reading() as conn:
-        for item in planned:
-            item.total = count_pending(conn, item.stage.name, item.inputs)
-            item.progress(0, item.total)
+        for item, total in zip(planned, count_pending_each(conn, keys), strict=True):
+            item.total = total
+            item.progress(0, total)
     workers = _worker_count() if max(item.total for item in planned) > batch else 0
-    with _Workers(workers, _batch_analyser([item.analyse for item in planned], lexicon)) as pool:
-        in_flight: deque = deque()
-        last = 0
-        while batch_rows := _read(store, keys, last, batch):
-            last = batch_rows[-1][0]
-            in_flight.append((batch_rows, pool.submit(batch_rows)))
-            if len(in_flight) >= _AHEAD * max(workers, 1):
+    try:
+        with _Workers(workers, _batch_analyser([item.analyse for item in planned], lexicon)) as pool:
+            in_flight: deque = deque()
+            last = 0
+            while batch_rows := _read(store, keys, last, batch):
+                last = batch_rows[-1][0]
+                in_flight.append((batch_rows, pool.submit(batch_rows)))
+                if len(in_flight) >= _AHEAD * max(workers, 1):
+                    _write(store, planned, *_collect(in_flight.popleft()))
+            while in_flight:
                 _write(store, planned, *_collect(in_flight.popleft()))
-        while in_flight:
-            _write(store, planned, *_collect(in_flight.popleft()))
+    except BrokenProcessPool as exc:
+        done = min(item.done for item in planned)
+        raise StageError(f"a worker process ended abruptly (killed, or out of memory?) after {done:,} posts were "
+                         "stored; run analyze again to go on from there") from exc
     return [
         StageReport(item.stage.name, counts={"posts": item.done} | ({item.stage.found: item.rows} if item.stage.found else {}))
         for item in planned
@@ -180,7 +189,9 @@ def run_text_pass(store: Store, stages: Sequence[tuple[TextStage, dict, Progress
 
 
 def _worker_count() -> int:
-    return min(2, os.cpu_count() or 1) if hasattr(os, "fork") else 0
+    """One worker per core (up to four: beyond that the one writing process is the limit), none on one core."""
+    cores = min(os.cpu_count() or 1, 4)
+    return cores if cores > 1 and hasattr(os, "fork") else 0
 
 
 def _read(store: Store, keys: list[tuple[str, str]], after: int, limit: int) -> list[PendingPost]:
@@ -203,7 +214,7 @@ def _batch_analyser(analysers: list[Analyser], lexicon: Lexicon | None) -> Calla
 
 def _collect(item) -> tuple[list[PendingPost], list[list[tuple]]]:
     batch, result = item
-    return batch, result.get()
+    return batch, result.result()
 
 
 def _write(store: Store, planned: list[_Planned], batch: list[PendingPost], found: list[list[tuple]]) -> None:
@@ -224,6 +235,7 @@ _ANALYSE: Callable | None = None  # in a worker process: the batch analyser it i
 def _install(analyse: Callable) -> None:
     global _ANALYSE
     _ANALYSE = analyse
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle: it stops the workers
     without_threads()
 
 
@@ -231,38 +243,29 @@ def _analyse_in_worker(batch: list[PendingPost]) -> list[list[tuple]]:
     return _ANALYSE(batch)
 
 
-class _Done:
-    """A result computed here, shaped like the AsyncResult a worker hands back."""
-
-    def __init__(self, value):
-        self.value = value
-
-    def get(self):
-        return self.value
-
-
 class _Workers:
     """Batches analysed by forked worker processes, or here when there are none. Forked, not spawned: the
-    analyser (closures over the compiled watchlist) is inherited, never pickled; only posts and rows travel."""
+    analyser (closures over the compiled watchlist) is inherited, never pickled; only posts and rows travel.
+    A worker that dies mid-batch (killed, out of memory) fails the pass instead of leaving it waiting."""
 
     def __init__(self, count: int, analyse: Callable):
         self.count = count
         self.analyse = analyse
-        self.pool = None
+        self.pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> _Workers:
         if self.count:
             context = multiprocessing.get_context("fork")
-            self.pool = context.Pool(self.count, initializer=_install, initargs=(self.analyse,))
+            self.pool = ProcessPoolExecutor(self.count, mp_context=context, initializer=_install, initargs=(self.analyse,))
         return self
 
-    def submit(self, batch: list[PendingPost]):
+    def submit(self, batch: list[PendingPost]) -> Future:
         if self.pool is None:
-            return _Done(self.analyse(batch))
-        return self.pool.apply_async(_analyse_in_worker, (batch,))
+            done: Future = Future()
+            done.set_result(self.analyse(batch))
+            return done
+        return self.pool.submit(_analyse_in_worker, batch)
 
     def __exit__(self, *exc) -> None:
         if self.pool is not None:
-            self.pool.terminate()
-            self.pool.join()
-
+            self.pool.shutdown(cancel_futures=True)

@@ -55,24 +55,32 @@ def _stale(stage: str, inputs: str):
     return done, joined, done.c.pk.is_(None), or_(done.c.version != posts.c.version, done.c.inputs != inputs)
 
 
-def count_pending(conn: Connection, stage: str, inputs: str) -> int:
-    done, joined, new, redo = _stale(stage, inputs)
-    return conn.execute(select(func.count()).select_from(posts.outerjoin(done, joined)).where(or_(new, redo))).scalar_one()
-
-
-def pending_posts(conn: Connection, stages: Sequence[tuple[str, str]], after: int, limit: int) -> list[PendingPost]:
-    """Up to `limit` posts with a key above `after` that at least one of the (stage, inputs) has not
-    analysed in their current version, in key order, with each stage's state for the post."""
+def _states(stages: Sequence[tuple[str, str]]):
+    """(posts joined to each stage's record, each stage's state for a post, a post pending for any stage)."""
     source, states, conditions = posts, [], []
     for stage, inputs in stages:
         done, joined, new, redo = _stale(stage, inputs)
         source = source.outerjoin(done, joined)
         states.append(case((new, NEW), (redo, REDO), else_=0))
         conditions += [new, redo]
+    return source, states, or_(*conditions)
+
+
+def count_pending_each(conn: Connection, stages: Sequence[tuple[str, str]]) -> list[int]:
+    """How many posts each of the (stage, inputs) has yet to analyse, in one scan."""
+    source, states, pending = _states(stages)
+    counts = conn.execute(select(*[func.count(case((state > 0, 1))) for state in states]).select_from(source).where(pending)).one()
+    return list(counts)
+
+
+def pending_posts(conn: Connection, stages: Sequence[tuple[str, str]], after: int, limit: int) -> list[PendingPost]:
+    """Up to `limit` posts with a key above `after` that at least one of the (stage, inputs) has not
+    analysed in their current version, in key order, with each stage's state for the post."""
+    source, states, pending = _states(stages)
     query = (
         select(posts.c.pk, posts.c.version, posts.c.text, *states)
         .select_from(source)
-        .where(or_(*conditions), posts.c.pk > after)
+        .where(pending, posts.c.pk > after)
         .order_by(posts.c.pk)
         .limit(limit)
     )
