@@ -19,6 +19,7 @@ from echoscope.text.mentions import Matcher
 from echoscope.text.watchlist import Watchlist
 
 LABELLED = Path(__file__).parent / "data" / "mentions"
+HELD_OUT = Path(__file__).parent / "data" / "mentions_heldout"  # written by a session that never saw the matcher
 _MARK = re.compile(r"\[\[([^|\]]+)\|([^\]]+)\]\]|\{\{([^|}]+)\|([^}]+)\}\}")
 
 
@@ -50,9 +51,9 @@ def parse(line: str, where: str) -> Sentence:
     return Sentence(where, lang, "".join(text), mentions, pairings)
 
 
-def sentences() -> list[Sentence]:
+def sentences(folder: Path = LABELLED) -> list[Sentence]:
     found = []
-    for path in sorted(LABELLED.glob("labelled_*.tsv")):
+    for path in sorted(folder.glob("labelled_*.tsv")):
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if line.strip() and not line.startswith("#"):
                 found.append(parse(line, f"{path.name}:{number}"))
@@ -83,12 +84,12 @@ class Score:
         return missed, extra
 
 
-def evaluate(watchlist: Watchlist, window: int = 1) -> tuple[Score, Score, list[str]]:
-    """(mention score, pairing score, one line per error) over the whole labelled set."""
+def evaluate(watchlist: Watchlist, window: int = 1, folder: Path = LABELLED) -> tuple[Score, Score, list[str]]:
+    """(mention score, pairing score, one line per error) over a whole labelled set."""
     matcher = Matcher(watchlist)
     pattern = text_symbol_pattern(item.symbol for item in watchlist.symbols.values())
     mention_score, pairing_score, errors = Score(), Score(), []
-    for sentence in sentences():
+    for sentence in sentences(folder):
         entity_mentions = [found for found in matcher.find(sentence.text) if found.kind == "entity"]
         found = [(mention.term, mention.start, mention.end) for mention in entity_mentions]
         missed, extra = mention_score.add(sentence.mentions, found)

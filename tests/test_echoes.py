@@ -19,6 +19,7 @@ from echoscope.errors import ConfigError
 from echoscope.ingest import ingest
 from echoscope.model import TELEGRAM, Channel
 from echoscope.pipeline import run_stages
+from echoscope.stages.echoes import Echoes
 from echoscope.store import Store
 from echoscope.store.schema_echoes import (
     channel_boilerplate,
@@ -175,3 +176,20 @@ def test_a_new_post_near_two_stored_clusters_merges_them_into_one(store):
     with store.reading() as conn:
         cluster = conn.execute(select(echo_clusters)).one()
     assert cluster.size == 5 and members[cluster.origin_post_pk].lag_seconds == 0
+
+
+def test_changed_matching_settings_make_the_stage_match_every_post_again(store):
+    reworded = STORY.replace("بطائرة مسيرة", "بصاروخ")  # one change in the middle: near at 0.6, not at 0.95
+    ingest(store, _channels() + [post(1, STORY, bare_id=1001), post(5, STORY, bare_id=1002, hours=1),
+                                 post(8, reworded, bare_id=1003, hours=2)])
+    [report] = run_stages(store, ["echoes"])
+    assert report.note == "" and len(_members(store)) == 3
+    strict = Echoes.defaults | {"jaccard": 0.95, "containment": 0.95}
+    rerun = Echoes().run(store, strict, lambda done, total: None)
+    assert rerun.counts["signed"] == 3  # the old signatures and clusters were made with other settings
+    assert "settings changed" in rerun.note
+    with store.reading() as conn:
+        [cluster] = conn.execute(select(echo_clusters)).all()
+    assert cluster.size == 2 and len(_members(store)) == 2  # the reworded post is no longer an echo
+    again = Echoes().run(store, strict | {"batch_size": 7}, lambda done, total: None)  # batch size changes nothing
+    assert again.counts["signed"] == 0 and again.note == ""

@@ -6,11 +6,14 @@ stored MinHash signatures, read a page at a time), and writes back only the clus
 A post that joins, or that merges two clusters, re-derives that cluster's origin, lags and changes.
 Boilerplate is re-learnt for the channels that got new posts, from their latest posts; posts signed
 earlier keep their signatures (re-measured exactly with the current boilerplate when they are
-candidates).
+candidates). Signatures and classes depend on the [stages.echoes] settings, so when those change the
+stage forgets its clusters and matches every post again (a digest of them is kept in stage_inputs).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import fields
 from datetime import UTC, datetime
 
@@ -31,6 +34,7 @@ from echoscope.similarity.engine import (
 from echoscope.stages.base import Progress, Stage, StageReport
 from echoscope.store import Store
 from echoscope.store import echoes as echo_store
+from echoscope.store import stage_runs
 from echoscope.store.reader import as_utc
 
 CLASS_NAMES = ("none", "tiny", "emoji", "link", "short", "long")
@@ -53,6 +57,7 @@ class Echoes(Stage):
     def run(self, store: Store, settings: dict, progress: Progress) -> StageReport:
         _check(settings)
         matching = Settings(**{key: settings[key] for key in _MATCHING})
+        note = _start_over_if_settings_changed(store, settings)
         with store.reading() as conn:
             total = echo_store.pending_count(conn)
         done, counts, last = 0, {"signed": 0, "clusters written": 0}, 0
@@ -74,7 +79,21 @@ class Echoes(Stage):
             progress(done, total)
         with store.reading() as conn:
             counts |= echo_store.counts(conn)
-        return StageReport(self.name, counts=counts)
+        return StageReport(self.name, counts=counts, note=note)
+
+
+def _start_over_if_settings_changed(store: Store, settings: dict) -> str:
+    """Forget the stored clusters when they were made with other settings; record the current ones."""
+    digest = hashlib.sha256(json.dumps({key: value for key, value in settings.items() if key != "batch_size"},
+                                       sort_keys=True).encode()).hexdigest()
+    with store.transaction() as conn:
+        before = stage_runs.recorded_inputs(conn, Echoes.name)
+        if before is not None and before != digest:
+            echo_store.clear(conn)
+        stage_runs.record_inputs(conn, Echoes.name, digest, datetime.now(UTC))
+    if before is not None and before != digest:
+        return "the [stages.echoes] settings changed since the last run: every post was matched again"
+    return ""
 
 
 def _check(settings: dict) -> None:

@@ -126,6 +126,12 @@ def channel_texts(conn: Connection, channel_pk: int, limit: int) -> list[str]:
     return conn.execute(query).scalars().all()
 
 
+def clear(conn: Connection) -> None:
+    """Forget every cluster, signature and learnt boilerplate: derived from the posts, made again by the stage."""
+    for table in (echo_members, echo_clusters, echo_signatures, channel_boilerplate):
+        conn.execute(delete(table))
+
+
 def replace_boilerplate(conn: Connection, channel_pk: int, phrases: list[dict]) -> None:
     conn.execute(delete(channel_boilerplate).where(channel_boilerplate.c.channel_pk == channel_pk))
     if phrases:

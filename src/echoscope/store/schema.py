@@ -186,6 +186,16 @@ stage_runs = Table(
     Index(None, "stage", "status"),
 )
 
+stage_inputs = Table(
+    "stage_inputs",
+    metadata,
+    # The settings a stage's stored results were made with (a digest): a stage whose settings change in a
+    # way its stored work cannot follow (the echoes stage's shingles and signatures) starts over.
+    Column("stage", String(64), primary_key=True),
+    Column("digest", String(64), nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+)
+
 collector_state = Table(
     "collector_state",
     metadata,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Connection, delete, insert, select
 
 from echoscope import __version__
 from echoscope.stages.base import StageReport
 from echoscope.store import Store
-from echoscope.store.schema import stage_runs
+from echoscope.store.schema import stage_inputs, stage_runs
 
 
 def record(store: Store, report: StageReport, started: datetime, finished: datetime) -> None:
@@ -37,3 +37,13 @@ def history(store: Store, limit: int = 50) -> list[dict]:
     with store.reading() as conn:
         query = select(stage_runs).order_by(stage_runs.c.pk.desc()).limit(limit)
         return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def recorded_inputs(conn: Connection, stage: str) -> str | None:
+    """The digest of the settings the stage's stored results were made with, if it recorded one."""
+    return conn.execute(select(stage_inputs.c.digest).where(stage_inputs.c.stage == stage)).scalar_one_or_none()
+
+
+def record_inputs(conn: Connection, stage: str, digest: str, when: datetime) -> None:
+    conn.execute(delete(stage_inputs).where(stage_inputs.c.stage == stage))
+    conn.execute(insert(stage_inputs).values(stage=stage, digest=digest, recorded_at=when))
