@@ -29,52 +29,47 @@ def _post_rows(rows) -> list[dict]:
     return [row._asdict() | {"date": as_utc(row.date)} for row in rows]
 
 
-def echo_cascades(conn: Connection, min_channels: int = 2, page_size: int = 500) -> Iterator[tuple[dict, list[dict]]]:
-    """(cluster, members with channel and lag, origin first) for clusters spanning `min_channels` channels."""
+def _clusters_with_members(conn: Connection, clusters_table, members_table, condition, member_columns,
+                           page_size: int) -> Iterator[tuple]:
+    """(cluster row, its members as post rows, first appearance first) for the clusters meeting `condition`,
+    a page of clusters at a time."""
     last = 0
     while True:
         clusters = conn.execute(
-            select(echo_clusters).where(echo_clusters.c.pk > last, echo_clusters.c.channels >= min_channels)
-            .order_by(echo_clusters.c.pk).limit(page_size)
+            select(clusters_table).where(clusters_table.c.pk > last, condition).order_by(clusters_table.c.pk).limit(page_size)
         ).all()
         if not clusters:
             return
         members = conn.execute(
-            select(echo_members.c.cluster_pk, echo_members.c.version, echo_members.c.lag_seconds, echo_members.c.similarity,
-                   echo_members.c.kind, echo_members.c.changes, *_POST)
-            .select_from(echo_members.join(posts, posts.c.pk == echo_members.c.post_pk).join(channels, channels.c.pk == posts.c.channel_pk))
-            .where(echo_members.c.cluster_pk.in_([cluster.pk for cluster in clusters]))
-            .order_by(echo_members.c.cluster_pk, echo_members.c.lag_seconds, posts.c.pk)
-        )
-        by_cluster = {pk: _post_rows(rows) for pk, rows in groupby(members, key=lambda row: row.cluster_pk)}
-        for cluster in clusters:
-            yield cluster._asdict() | {"first_date": as_utc(cluster.first_date), "last_date": as_utc(cluster.last_date)}, by_cluster.get(cluster.pk, [])
-        last = clusters[-1].pk
-
-
-def image_cascades(conn: Connection, page_size: int = 500) -> Iterator[tuple[dict, list[dict]]]:
-    """(cluster, members with channel, platform, lag, match) for image clusters that span more than one
-    channel or platform, first appearance first."""
-    clusters_table, members_table = metadata.tables["image_clusters"], metadata.tables["image_members"]
-    last = 0
-    while True:
-        clusters = conn.execute(
-            select(clusters_table).where(clusters_table.c.pk > last, (clusters_table.c.channels > 1) | (clusters_table.c.platforms > 1))
-            .order_by(clusters_table.c.pk).limit(page_size)
-        ).all()
-        if not clusters:
-            return
-        members = conn.execute(
-            select(members_table.c.cluster_pk, members_table.c.sha256, members_table.c.match, members_table.c.distance,
-                   members_table.c.lag_seconds, posts.c.version, channels.c.platform, *_POST)
+            select(members_table.c.cluster_pk, *member_columns, *_POST)
             .select_from(members_table.join(posts, posts.c.pk == members_table.c.post_pk).join(channels, channels.c.pk == posts.c.channel_pk))
             .where(members_table.c.cluster_pk.in_([cluster.pk for cluster in clusters]))
             .order_by(members_table.c.cluster_pk, members_table.c.lag_seconds, posts.c.pk)
         )
         by_cluster = {pk: _post_rows(rows) for pk, rows in groupby(members, key=lambda row: row.cluster_pk)}
         for cluster in clusters:
-            yield cluster._asdict(), by_cluster.get(cluster.pk, [])
+            yield cluster, by_cluster.get(cluster.pk, [])
         last = clusters[-1].pk
+
+
+def echo_cascades(conn: Connection, min_channels: int = 2, page_size: int = 500) -> Iterator[tuple[dict, list[dict]]]:
+    """(cluster, members with channel and lag, origin first) for clusters spanning `min_channels` channels."""
+    member_columns = (echo_members.c.version, echo_members.c.lag_seconds, echo_members.c.similarity, echo_members.c.kind,
+                      echo_members.c.changes)
+    for cluster, members in _clusters_with_members(conn, echo_clusters, echo_members, echo_clusters.c.channels >= min_channels,
+                                                   member_columns, page_size):
+        yield cluster._asdict() | {"first_date": as_utc(cluster.first_date), "last_date": as_utc(cluster.last_date)}, members
+
+
+def image_cascades(conn: Connection, page_size: int = 500) -> Iterator[tuple[dict, list[dict]]]:
+    """(cluster, members with channel, platform, lag, match) for image clusters that span more than one
+    channel or platform, first appearance first."""
+    clusters_table, members_table = metadata.tables["image_clusters"], metadata.tables["image_members"]
+    member_columns = (members_table.c.sha256, members_table.c.match, members_table.c.distance, members_table.c.lag_seconds,
+                      posts.c.version, channels.c.platform)
+    spanning = (clusters_table.c.channels > 1) | (clusters_table.c.platforms > 1)
+    for cluster, members in _clusters_with_members(conn, clusters_table, members_table, spanning, member_columns, page_size):
+        yield cluster._asdict(), members
 
 
 def communities(conn: Connection) -> Iterator[tuple[int, list[dict], list[dict]]]:
