@@ -40,6 +40,9 @@ from echoscope.text.watchlist import Watchlist
 _MARKED = tuple("\0" if replacement is None else replacement for replacement in _SEARCH)
 _CLUSTER = regex.compile(r"\X")
 _SPACES = re.compile(" {2,}")
+_WORDS = re.compile(r"\w+")
+_QUOTES = (("«", "»"), ("“", "”"), ('"', '"'))
+_NOT_A_MENTION = ""  # the id under which an entity's not_in phrases are matched
 
 ARABIC_PROCLITICS = frozenset({"", "و", "ف", "ب", "ك", "ل", "وب", "وك", "ول", "فب", "فك", "فل"})
 _ARTICLE_AFTER_LAM = frozenset({"ل", "ول", "فل"})  # ل + الناتو is written للناتو: the alias loses its alef
@@ -161,14 +164,14 @@ def _alias_keys(alias: str) -> list[tuple[str, frozenset[str], frozenset[str]]]:
         if key.startswith("ال") and len(key) > 3:
             keys.append(("ل" + key[2:], _ARTICLE_AFTER_LAM, _EXACT))
         return keys
-    words = alias.split()
+    words = _WORDS.findall(alias)  # as the key splits them: "Тель-Авив" is two words
     if script == "Cyrillic" and not words[-1].isupper() and len(words[-1]) > 3:
         # The last word takes its case ending in the text after the key; in a two-word name the first
         # word is inflected too (Владимиром Путиным), so its forms become keys of their own.
         first_words = [key.rsplit(" ", 1)[0] + " "] if len(words) > 1 else [""]
         if len(words) == 2 and not words[0].isupper() and len(words[0]) > 3:
-            stem = _cyrillic_stem(first_words[0].strip())
-            first_words = [f"{stem}{ending} " for ending in sorted(CYRILLIC_ENDINGS)]
+            stem = _cyrillic_stem(first_words[0].strip())  # the word as written stays a form (Евгений)
+            first_words = list(dict.fromkeys([first_words[0], *(f"{stem}{ending} " for ending in sorted(CYRILLIC_ENDINGS))]))
         last_stem = _cyrillic_stem(key.rsplit(" ", 1)[-1])
         return [(first + last_stem, _EXACT, CYRILLIC_ENDINGS) for first in first_words]
     return [(key, _EXACT, _EXACT)]
@@ -179,22 +182,42 @@ def _surface(folded: FoldedText, start: int, end: int) -> str:
     return folded.text[original_start:original_end]
 
 
+def _closed(text: str, start: int, end: int, keeps_dot: bool) -> tuple[int, int]:
+    """A span that opens a quotation mark also takes the closing one right after it ("ЧВК «Вагнер»", not
+    "ЧВК «Вагнер"); an alias written with a final period (U.S.) keeps it."""
+    surface = text[start:end]
+    for opening, closing in _QUOTES:
+        unclosed = surface.count(opening) % 2 if opening == closing else surface.count(opening) > surface.count(closing)
+        if unclosed and text.startswith(closing, end):
+            return start, end + 1
+    if keeps_dot and text.startswith(".", end):
+        return start, end + 1
+    return start, end
+
+
 class Matcher:
     """The watchlist's entities and keywords compiled into one automaton; `find(text)` → mentions."""
 
     def __init__(self, watchlist: Watchlist):
         patterns: dict[str, list[tuple[str, str, frozenset[str], frozenset[str]]]] = {}
         for term in watchlist.terms.values():
-            for language, spellings in term.aliases.items():
-                for alias in spellings:
-                    keys = _alias_keys(alias)
-                    if not keys[0][0]:
-                        raise ConfigError(f"{term.kind} {term.id!r}: alias {alias!r} ({language}) has no letters to match")
-                    upper_only = alias.isupper() and len(alias.replace(".", "")) <= SHORT_ACRONYM
-                    for key, before, after in keys:
-                        entry = (term.id, term.kind, before, after, upper_only)
-                        if entry not in patterns.setdefault(key, []):
-                            patterns[key].append(entry)
+            # A not_in phrase is matched like an alias under the id "": it covers the alias inside it, as
+            # a longer mention would, and is then left out of the results.
+            spelled = [(term.id, language, alias) for language, spellings in term.aliases.items() for alias in spellings]
+            spelled += [(_NOT_A_MENTION, language, phrase) for language, phrases in term.not_in.items() for phrase in phrases]
+            for term_id, language, alias in spelled:
+                keys = _alias_keys(alias)
+                if not keys[0][0]:
+                    what = "alias" if term_id else "not_in phrase"
+                    raise ConfigError(f"{term.kind} {term.id!r}: {what} {alias!r} ({language}) has no letters to match")
+                upper_only = alias.isupper() and len(alias.replace(".", "")) <= SHORT_ACRONYM
+                # Persian writes a final heh where an Arabic adjective has teh marbuta: روسیه (Russia)
+                # is not روسية ("Russian"), though both fold to the same letters.
+                final_heh = alias.rstrip().endswith("ه")
+                for key, before, after in keys:
+                    entry = (term_id, term.kind, before, after, upper_only, final_heh, alias.endswith("."))
+                    if entry not in patterns.setdefault(key, []):
+                        patterns[key].append(entry)
         self.automaton = ahocorasick.Automaton()
         for key, entries in patterns.items():
             self.automaton.add_word(key, (len(key), tuple(entries)))
@@ -205,7 +228,7 @@ class Matcher:
 
     def shared_keys(self) -> list[tuple[str, list[str]]]:
         """Match keys that stand for more than one id: worth a look in a hand-edited watchlist."""
-        shared = [(key, sorted({entry[0] for entry in entries})) for key, entries in self._patterns.items()]
+        shared = [(key, sorted({entry[0] for entry in entries if entry[0]})) for key, entries in self._patterns.items()]
         return sorted((key, ids) for key, ids in shared if len(ids) > 1)
 
     def find(self, text: str) -> list[Mention]:
@@ -215,18 +238,20 @@ class Matcher:
         if not self.size:
             return []
         norm = folded.norm
-        hits: list[tuple[int, int, str, str]] = []
+        hits: list[tuple[int, int, str, str, bool]] = []
         for last, (length, entries) in self.automaton.iter(norm):
             start = last - length + 1
             word_start = norm.rfind(" ", 0, start) + 1
             word_end = norm.find(" ", last + 1)
             word_end = len(norm) if word_end < 0 else word_end
             before, after = norm[word_start:start], norm[last + 1:word_end]
-            for term, kind, allowed_before, allowed_after, upper_only in entries:
+            for term, kind, allowed_before, allowed_after, upper_only, final_heh, keeps_dot in entries:
                 if before in allowed_before and after in allowed_after:
                     if upper_only and not _surface(folded, start, last + 1).isupper():
                         continue
-                    hits.append((start, word_end, term, kind))
+                    if final_heh and folded.text[folded.span(last, last + 1)[0]] == "ة":
+                        continue
+                    hits.append((start, word_end, term, kind, keeps_dot))
         if not hits:
             return []
         # Entities and keywords are resolved apart: the keyword "الموت لأمريكا" does not hide America.
@@ -234,7 +259,7 @@ class Matcher:
         mentions: list[Mention] = []
         kept: dict[str, tuple[int, int]] = {"entity": (-1, -1), "keyword": (-1, -1)}
         kept_terms: dict[str, set[str]] = {"entity": set(), "keyword": set()}
-        for start, end, term, kind in hits:
+        for start, end, term, kind, keeps_dot in hits:
             if (start, end) == kept[kind]:  # one alias shared by two terms: both are mentioned
                 if term in kept_terms[kind]:
                     continue
@@ -243,7 +268,9 @@ class Matcher:
             else:
                 kept[kind], kept_terms[kind] = (start, end), set()
             kept_terms[kind].add(term)
-            original_start, original_end = folded.span(start, end)
+            if term == _NOT_A_MENTION:
+                continue
+            original_start, original_end = _closed(folded.text, *folded.span(start, end), keeps_dot)
             mentions.append(Mention(term, kind, original_start, original_end, folded.text[original_start:original_end],
                                     norm.count(" ", 0, start), norm.count(" ", start, end) + 1))
         mentions.sort(key=lambda mention: mention.start)

@@ -8,6 +8,7 @@ A watchlist is a YAML file (the bundled `watchlists/default.yaml` shows every fi
         name: NATO                  # the English display name exports show
         aliases: {en: [NATO], ar: [الناتو, حلف شمال الأطلسي], fa: [ناتو], ru: [НАТО], uk: [НАТО]}
         affiliations: [usa]         # optional: ids of other entities
+        not_in: {en: [NATO Street]} # optional: phrases in which an alias is no mention (Latin America)
     keywords:                       # words narrative rules use, matched like aliases, never exported as mentions
       - {id: nazis, aliases: {ru: [нацисты], en: [Nazis]}}
     symbols:
@@ -49,6 +50,7 @@ class Term:
     type: str | None
     aliases: dict[str, tuple[str, ...]]  # language code → spellings
     affiliations: tuple[str, ...] = ()
+    not_in: dict[str, tuple[str, ...]] = field(default_factory=dict)  # language → phrases that are no mention
 
 
 @dataclass(frozen=True)
@@ -181,15 +183,15 @@ def _unique(target: dict, key: str, where: str) -> None:
         raise ConfigError(f"{where}: the id {key!r} appears twice in this file")
 
 
-def _read_aliases(entry: dict, where: str) -> dict[str, tuple[str, ...]]:
-    aliases = entry.get("aliases")
-    if not isinstance(aliases, dict):
-        raise ConfigError(f"{where}: 'aliases' must map language codes to lists of spellings")
+def _read_spellings(entry: dict, name: str, where: str) -> dict[str, tuple[str, ...]]:
+    spellings_by_language = entry.get(name)
+    if not isinstance(spellings_by_language, dict):
+        raise ConfigError(f"{where}: {name!r} must map language codes to lists of spellings")
     read = {}
-    for language, spellings in aliases.items():
+    for language, spellings in spellings_by_language.items():
         spellings = [spellings] if isinstance(spellings, str) else spellings
         if not isinstance(spellings, list) or not all(isinstance(item, str) and item.strip() for item in spellings):
-            raise ConfigError(f"{where}: aliases.{language} must be a list of non-empty spellings")
+            raise ConfigError(f"{where}: {name}.{language} must be a list of non-empty spellings")
         read[str(language)] = tuple(item.strip() for item in spellings)
     return read
 
@@ -197,7 +199,7 @@ def _read_aliases(entry: dict, where: str) -> dict[str, tuple[str, ...]]:
 def _read_term(kind: str):
     def read(parsed: Watchlist, entry: dict, where: str) -> None:
         if kind == "entity":
-            _fields(entry, where, ("id", "type", "name", "aliases"), ("affiliations", "notes"))
+            _fields(entry, where, ("id", "type", "name", "aliases"), ("affiliations", "not_in", "notes"))
             kind_of = _text(entry, "type", where).replace("_", " ")
             if kind_of not in ENTITY_TYPES:
                 raise ConfigError(f"{where}: type {kind_of!r} is not one of {', '.join(ENTITY_TYPES)}")
@@ -208,7 +210,8 @@ def _read_term(kind: str):
         _unique(parsed.terms, key, where)
         affiliations = tuple(str(item) for item in _id_list(entry.get("affiliations"), "affiliations", where))
         name = _text(entry, "name", where) if "name" in entry else key
-        parsed.terms[key] = Term(key, kind, name, kind_of, _read_aliases(entry, where), affiliations)
+        not_in = _read_spellings(entry, "not_in", where) if "not_in" in entry else {}
+        parsed.terms[key] = Term(key, kind, name, kind_of, _read_spellings(entry, "aliases", where), affiliations, not_in)
 
     return read
 
@@ -251,13 +254,17 @@ def _merge(into: Watchlist, new: Watchlist, path: Path) -> None:
             continue
         if old.kind != term.kind:
             raise ConfigError(f"{path}: {key!r} is a {term.kind} here but a {old.kind} in {', '.join(into.sources)}")
-        aliases = dict(old.aliases)
-        for language, spellings in term.aliases.items():
-            aliases[language] = tuple(dict.fromkeys(aliases.get(language, ()) + spellings))
-        into.terms[key] = Term(key, old.kind, term.name or old.name, term.type or old.type, aliases,
-                               tuple(dict.fromkeys(old.affiliations + term.affiliations)))
+        into.terms[key] = Term(key, old.kind, term.name or old.name, term.type or old.type, _joined(old.aliases, term.aliases),
+                               tuple(dict.fromkeys(old.affiliations + term.affiliations)), _joined(old.not_in, term.not_in))
     into.symbols.update(new.symbols)
     into.narratives.extend(new.narratives)
+
+
+def _joined(old: dict[str, tuple[str, ...]], new: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    joined = dict(old)
+    for language, spellings in new.items():
+        joined[language] = tuple(dict.fromkeys(joined.get(language, ()) + spellings))
+    return joined
 
 
 def _check_references(watchlist: Watchlist) -> None:
