@@ -187,6 +187,8 @@ def _closed(text: str, start: int, end: int, keeps_dot: bool) -> tuple[int, int]
     "ЧВК «Вагнер"); an alias written with a final period (U.S.) keeps it."""
     surface = text[start:end]
     for opening, closing in _QUOTES:
+        if opening not in surface:  # the usual case: nothing to count
+            continue
         unclosed = surface.count(opening) % 2 if opening == closing else surface.count(opening) > surface.count(closing)
         if unclosed and text.startswith(closing, end):
             return start, end + 1
