@@ -167,7 +167,8 @@ def store_run(posts: list[str], watchlist_path: Path) -> dict[str, list[float]]:
 
 def demo_posts(rng: random.Random, count: int) -> list[str]:
     """Posts drawn (with replacement) from the bundled example's channels: real density of names and emoji.
-    Each ends with its draw number, so every text is new to lingua's remembered answers."""
+    Each starts with its draw number, so every text is new to lingua's remembered answers (which are keyed
+    by a post's first 200 characters)."""
     texts = []
     for export in sorted((ROOT / "examples" / "demo" / "exports").glob("*/result.json")):
         for message in json.loads(export.read_text(encoding="utf-8")).get("messages", []):
@@ -175,7 +176,7 @@ def demo_posts(rng: random.Random, count: int) -> list[str]:
             text = text if isinstance(text, str) else "".join(part if isinstance(part, str) else part.get("text", "") for part in text)
             if text.strip():
                 texts.append(text)
-    return [f"{rng.choice(texts)} {number}" for number in range(count)]
+    return [f"{number} {rng.choice(texts)}" for number in range(count)]
 
 
 def _score_rows(label: str, quality) -> list[str]:
