@@ -272,9 +272,12 @@ class Matcher:
             kept_terms[kind].add(term)
             if term == _NOT_A_MENTION:
                 continue
-            original_start, original_end = _closed(folded.text, *folded.span(start, end), keeps_dot)
+            original_start, original_end = folded.span(start, end)
+            words = norm.count(" ", start, end) + 1
+            if words > 1 or keeps_dot:  # a quotation mark can only open between the words of a span
+                original_start, original_end = _closed(folded.text, original_start, original_end, keeps_dot)
             mentions.append(Mention(term, kind, original_start, original_end, folded.text[original_start:original_end],
-                                    norm.count(" ", 0, start), norm.count(" ", start, end) + 1))
+                                    norm.count(" ", 0, start), words))
         mentions.sort(key=lambda mention: mention.start)
         return mentions
 
