@@ -138,6 +138,8 @@ class FoldedText:
 
     def tokens_at(self, offsets: list[int]) -> list[int]:
         """How many words of the folded text start before each original offset."""
+        if not offsets:
+            return []
         if self._marked is None and self._starts is None:
             positions = offsets
         else:
