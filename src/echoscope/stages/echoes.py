@@ -32,9 +32,8 @@ from echoscope.similarity.engine import (
     prepare,
 )
 from echoscope.stages.base import Progress, Stage, StageReport
-from echoscope.store import Store
+from echoscope.store import Store, stage_runs
 from echoscope.store import echoes as echo_store
-from echoscope.store import stage_runs
 from echoscope.store.reader import as_utc
 
 CLASS_NAMES = ("none", "tiny", "emoji", "link", "short", "long")
