@@ -11,6 +11,7 @@ from mentions_labelled import HELD_OUT, LABELLED, evaluate, sentences
 
 from echoscope.errors import QueryError
 from echoscope.ingest import ingest
+from echoscope.stages import text_pass
 from echoscope.stages.mentions import MentionStage
 from echoscope.store import text as text_store
 from echoscope.text.mentions import FoldedText, Matcher
@@ -136,6 +137,14 @@ def test_a_changed_watchlist_re_reads_every_post(store, tmp_path):
     mine.write_text("entities: [{id: basra, type: place, name: Basra, aliases: {ar: [البصرة]}}]", encoding="utf-8")
     report = _run(store, MentionStage.defaults | {"watchlists": [str(mine)]})
     assert report.counts == {"posts": 3, "mentions": 4}
+
+
+def test_a_new_matcher_version_re_reads_every_post(store, monkeypatch):
+    ingest(store, [capture(), channel(), *(post(number, text) for number, text in CORPUS)])
+    _run(store)
+    monkeypatch.setattr(text_pass, "MATCHER_VERSION", text_pass.MATCHER_VERSION + 1)  # as after an upgrade
+    assert _run(store).counts["posts"] == 3
+    assert _run(store).counts["posts"] == 0
 
 
 def test_search_filters_by_entity_and_says_when_the_stage_never_ran(store):

@@ -26,7 +26,7 @@ class MentionStage(TextStage):
     found = "mentions"
 
     def inputs(self, settings: dict, lexicon: Lexicon | None) -> str:
-        return lexicon.watchlist.digest
+        return lexicon.digest
 
     def analyser(self, settings: dict, lexicon: Lexicon | None) -> Analyser:
         names = lexicon.names

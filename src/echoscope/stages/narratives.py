@@ -106,7 +106,7 @@ class NarrativeStage(TextStage):
     found = "tags"
 
     def inputs(self, settings: dict, lexicon: Lexicon | None) -> str:
-        return lexicon.watchlist.digest
+        return lexicon.digest
 
     def analyser(self, settings: dict, lexicon: Lexicon | None) -> Analyser:
         rules = RuleIndex(lexicon.watchlist.narratives)

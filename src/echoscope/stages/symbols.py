@@ -77,7 +77,7 @@ class SymbolStage(TextStage):
     found = "pairings"
 
     def inputs(self, settings: dict, lexicon: Lexicon | None) -> str:
-        return f"{lexicon.watchlist.digest[:48]}|window={settings['window']}"
+        return f"{lexicon.digest[:48]}|window={settings['window']}"
 
     def analyser(self, settings: dict, lexicon: Lexicon | None) -> Analyser:
         window = settings["window"]

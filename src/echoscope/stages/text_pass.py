@@ -12,6 +12,7 @@ compiled watchlist) while this process reads the next batches and writes the row
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import signal
@@ -39,7 +40,7 @@ from echoscope.store.text import (
 )
 from echoscope.text.emoji import Found, find_symbols, text_symbol_pattern
 from echoscope.text.langid import without_threads
-from echoscope.text.mentions import FoldedText, Matcher, Mention
+from echoscope.text.mentions import MATCHER_VERSION, FoldedText, Matcher, Mention
 from echoscope.text.watchlist import Watchlist, load
 
 WATCHLIST_DEFAULTS = {"watchlists": [], "include_default": True}
@@ -54,6 +55,11 @@ class Lexicon:
     matcher: Matcher
     names: dict[str, str]  # entity id → English display name
     symbol_pattern: regex.Pattern | None  # the watchlist's symbols written with letters (Z, V)
+
+    @property
+    def digest(self) -> str:
+        """What the watchlist stages' results depend on besides the text: the watchlist files and the matcher."""
+        return hashlib.sha256(f"{self.watchlist.digest}|matcher={MATCHER_VERSION}".encode()).hexdigest()
 
     @classmethod
     def of(cls, watchlist: Watchlist) -> Lexicon:

@@ -58,6 +58,9 @@ _CYRILLIC_STRIP = ("кий", "ый", "ой", "ая", "яя", "ое")  # whole: -
 _CYRILLIC_VOWELS = "аяоеьйиіуыюї"
 _EXACT = frozenset({""})
 _PERSIAN_EZAFE = frozenset({"", "ي"})  # آمریکای / ناتوی / روسیه‌ی: the ezafe yeh after a final vowel
+# Raised whenever a change to the matching rules can change what is found: stored mentions, pairings and
+# tags made by an older matcher are then analysed again, as after a watchlist change.
+MATCHER_VERSION = 2
 SHORT_ACRONYM = 3  # an upper-case alias this short (US, РФ, AAH) matches upper case only: "us" is a pronoun
 
 
