@@ -7,7 +7,7 @@ from builders import capture, channel, post
 
 from echoscope.errors import QueryError
 from echoscope.ingest import ingest
-from echoscope.stages.narratives import NarrativeStage, occurrences, tag_narratives
+from echoscope.stages.narratives import NarrativeStage, RuleIndex, occurrences, tag_narratives
 from echoscope.stages.text_pass import Lexicon, PostText
 from echoscope.store import text as text_store
 from echoscope.text.watchlist import load
@@ -85,3 +85,15 @@ def test_the_stage_stores_tags_exports_them_and_search_filters_by_them(store):
     assert [term for _, _, term in records[0]["spans"]] == ["nato", "rainbow-flag"]
     assert [found["post_id"] for found in store.search("الناتو", narratives=["anti-NATO"])] == [1]
     assert NarrativeStage().run(store, NarrativeStage.defaults, lambda done, total: None).counts == {"posts": 0, "tags": 0}
+
+
+def test_checking_only_the_rules_of_the_terms_present_tags_as_checking_every_rule():
+    watchlist = load()
+    lexicon, index = Lexicon.of(watchlist), RuleIndex(watchlist.narratives)
+    texts = ["الناتو 🏳️‍🌈 يخسر", "Путин 🇷🇺 победа", "Zelensky 🇺🇦", "الطقس جميل اليوم", "الموت لأمريكا 🇮🇷 و🇷🇺 روسيا"]
+    for text in texts:
+        found = occurrences(PostText(1, 1, text, lexicon))
+        assert tag_narratives(index.candidates(found), found) == tag_narratives(watchlist.narratives, found)
+    assert index.candidates({}) == []
+    assert any(tag_narratives(index.candidates(found), found) for found in
+               (occurrences(PostText(1, 1, text, lexicon)) for text in texts))  # the texts do tag something

@@ -87,12 +87,11 @@ def _start_over_if_settings_changed(store: Store, settings: dict) -> str:
                                        sort_keys=True).encode()).hexdigest()
     with store.transaction() as conn:
         before = stage_runs.recorded_inputs(conn, Echoes.name)
-        if before is not None and before != digest:
+        changed = before is not None and before != digest  # None: clusters from before digests were kept
+        if changed:
             echo_store.clear(conn)
         stage_runs.record_inputs(conn, Echoes.name, digest, datetime.now(UTC))
-    if before is not None and before != digest:
-        return "the [stages.echoes] settings changed since the last run: every post was matched again"
-    return ""
+    return "the [stages.echoes] settings changed since the last run: every post was matched again" if changed else ""
 
 
 def _check(settings: dict) -> None:

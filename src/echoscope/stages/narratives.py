@@ -66,22 +66,19 @@ def tag_narratives(rules: Iterable[NarrativeRule], found: dict[str, list[Occurre
 
 
 class RuleIndex:
-    """The rules each term can make hold: a post is checked against the rules of the terms it holds
-    (and those that need none), not against every rule of the watchlist."""
+    """The rules each term can make hold: a post is checked against the rules of the terms it holds, not
+    against every rule of the watchlist. (Every rule needs a term present: the watchlist refuses a rule
+    of none_of alone.)"""
 
     def __init__(self, rules: Iterable[NarrativeRule]):
         self.rules = list(rules)
         self._by_term: dict[str, set[int]] = defaultdict(set)
-        self._always: set[int] = set()
         for index, rule in enumerate(self.rules):
-            needed = rule.any_of | rule.all_of | {term for near in rule.near for term in near.groups[0]}
-            if not needed:
-                self._always.add(index)
-            for term in needed:
+            for term in rule.any_of | rule.all_of | {term for near in rule.near for term in near.groups[0]}:
                 self._by_term[term].add(index)
 
     def candidates(self, present: Iterable[str]) -> list[NarrativeRule]:
-        indices = self._always.union(*(self._by_term.get(term, ()) for term in present))
+        indices = set().union(*(self._by_term.get(term, ()) for term in present))
         return [self.rules[index] for index in sorted(indices)]
 
 

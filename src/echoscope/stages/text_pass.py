@@ -76,8 +76,10 @@ class Lexicon:
         the three watchlist stages always agree on it. None when no stage of the pass needs one."""
         if not any(stage.uses_watchlist for stage, _, _ in stages):
             return None
-        given = [settings for _, settings, _ in stages if "watchlists" in settings]
-        settings = given[0] if given else config.stage_settings("mentions", {**WATCHLIST_DEFAULTS, "batch": 0})
+        from echoscope.stages.mentions import MentionStage  # it imports this module
+
+        given = [settings for stage, settings, _ in stages if isinstance(stage, MentionStage)]
+        settings = given[0] if given else config.stage_settings(MentionStage.name, MentionStage.defaults)
         return _compiled(tuple(settings["watchlists"]), settings["include_default"])
 
 
