@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import threading
@@ -49,15 +50,19 @@ def _stored(store: Store) -> dict[str, list]:
         }
 
 
-def _run(store: Store, batch: int):
-    stages = [(stage(), stage.defaults | {"batch": batch}, lambda done, total: None) for stage in TEXT_STAGES]
+def _run(store: Store, batch: int, progress=lambda done, total: None):
+    stages = [(stage(), stage.defaults | {"batch": batch}, progress) for stage in TEXT_STAGES]
     return run_text_pass(store, stages)
 
 
 def test_worker_processes_store_what_one_process_stores(store, tmp_path):
     records = [capture(), channel()] + [post(number, text) for number, text in enumerate(_texts(), 1)]
     ingest(store, records)
-    reports = _run(store, batch=16)  # many batches: the analysis runs in forked workers
+    frozen_while_running = []
+    reports = _run(store, batch=16, progress=lambda done, total: frozen_while_running.append(gc.get_freeze_count()))
+    # many batches: the analysis runs in forked workers, with what existed before hidden from the collector
+    # while they run (their collections would copy those objects' pages), and given back to it after
+    assert max(frozen_while_running) > 0 and gc.get_freeze_count() == 0
     with Store(tmp_path / "alone.db") as alone:
         ingest(alone, records)
         _run(alone, batch=10_000)  # one batch: analysed in this process
@@ -127,6 +132,7 @@ def test_a_worker_killed_mid_pass_fails_the_stage_with_a_reason_and_a_rerun_goes
         [report] = pipeline.run_stages(store, ["mentions"])
     assert report.status == "failed"
     assert "worker process ended abruptly" in report.note
+    assert gc.get_freeze_count() == 0  # the failed pass gave its frozen objects back to the collector
     assert pipeline.run_stages(store, ["mentions"])[0].counts["posts"] == 40  # nothing was stored for them
     with store.reading() as conn:
         assert len(list(text_store.iter_mentions(conn))) == 40
