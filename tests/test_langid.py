@@ -109,3 +109,9 @@ def test_repeated_texts_are_asked_once_and_answered_alike_within_a_bounded_memor
     assert identify(texts) == alone
     assert identify(texts) == alone  # the second time from memory, which never holds more than one call's texts
     assert len(langid._ANSWERS) <= len(unique)
+
+
+def test_a_lone_surrogate_in_a_post_does_not_stop_lingua():
+    # A JSON "\ud800" in an export is stored as text that UTF-8 cannot carry; lingua takes UTF-8.
+    guess = identify(["Путин заявил вчера на встрече \ud800 с министрами"])[0]
+    assert guess.language in {"ru", "uk"} and guess.scripts == ["Cyrillic"]

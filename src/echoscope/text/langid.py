@@ -1,6 +1,6 @@
 """Language identification for posts: lingua, helped by the script the letters are written in.
 
-The letters decide the script cheaply (one `str.translate` per post), and the script decides which
+The letters decide the script cheaply (counted for a whole batch at once), and the script decides which
 languages lingua has to weigh: an Arabic-script post is only ever Arabic or Persian (or another
 configured Arabic-script language), never Russian. That keeps lingua's confusions inside one script
 and makes it faster, since fewer language models are consulted. A post whose letters come in several
@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
+import numpy as np
 from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
 from echoscope.errors import ConfigError
@@ -34,8 +35,8 @@ _SCRIPT_BLOCKS = {
 _SCRIPT_LANGUAGES = {"ar": "Arabic", "fa": "Arabic", "ur": "Arabic", "ru": "Cyrillic", "uk": "Cyrillic",
                      "be": "Cyrillic", "bg": "Cyrillic", "mk": "Cyrillic", "sr": "Cyrillic", "kk": "Cyrillic",
                      "mn": "Cyrillic", "he": "Hebrew", "el": "Greek"}
-_TAGS = {script: chr(ord("A") + index) for index, script in enumerate(_SCRIPT_BLOCKS)}
-_URLS = re.compile(r"(?:https?://|www\.|t\.me/)\S+|@\w+", re.IGNORECASE)
+_HANDLES = re.compile(r"@\w+")
+_LINKS = re.compile(r"(?:https?://|www\.|t\.me/)\S+", re.IGNORECASE)
 # A script counts when it holds at least this share of a post's letters (and a few letters at least):
 # a stray Latin hashtag in an Arabic post does not make it mixed.
 MIN_SCRIPT_SHARE = 0.15
@@ -60,31 +61,78 @@ class LanguageGuess:
     scripts: list[str]
 
 
-def _script_table() -> tuple[str | None, ...]:
-    """A `str.translate` table turning each letter into its script's tag and deleting everything else.
-    A tuple, not a dict: a dict lookup that misses raises (and swallows) a KeyError per character."""
-    table: list[str | None] = [None] * 0x20000  # above plane 1 (emoji) characters are kept, and never tags
-    for script, blocks in _SCRIPT_BLOCKS.items():
+_SCRIPTS = tuple(_SCRIPT_BLOCKS)
+_PAIRS = tuple(_DECIDING_LETTERS)
+_LAST = 0x1FFFF  # characters above plane 1 (emoji) are never letters of these scripts: counted as this one
+
+
+def _class_tables() -> tuple[np.ndarray, np.ndarray]:
+    """Per code point: its script (1 + index in _SCRIPTS; 0 for a non-letter) and, for a letter only one
+    language of a pair writes, its side (1 + 2 × pair index + side; 0 otherwise)."""
+    script = np.zeros(_LAST + 1, dtype=np.uint8)
+    for number, blocks in enumerate(_SCRIPT_BLOCKS.values(), 1):
         for low, high in blocks:
-            for cp in range(low, high):
-                if chr(cp).isalpha():
-                    table[cp] = _TAGS[script]
-    return tuple(table)
+            script[[cp for cp in range(low, high) if chr(cp).isalpha()]] = number
+    side = np.zeros(_LAST + 1, dtype=np.uint8)
+    for pair_index, groups in enumerate(_DECIDING_LETTERS.values()):
+        for which, letters in enumerate(groups):
+            side[[ord(letter) for letter in letters]] = 1 + 2 * pair_index + which
+    return script, side
 
 
-_TABLE = _script_table()
+_SCRIPT_CLASS, _SIDE_CLASS = _class_tables()
+
+
+@dataclass(frozen=True, slots=True)
+class Letters:
+    """What a text's letters tell before any model is asked: its scripts, and the deciding letters of each pair."""
+
+    scripts: list[str]
+    sides: list[int]  # [_, pair 1's first language's letters, its second's, pair 2's first, …]
+
+    def deciding(self, pair: tuple[str, str]) -> tuple[int, int]:
+        """How many letters only the first language of the pair writes, and only the second."""
+        index = 1 + 2 * _PAIRS.index(pair)
+        return self.sides[index], self.sides[index + 1]
+
+
+def letters_of(texts: Sequence[str]) -> list[Letters]:
+    """`Letters` for each text, counted in one vectorised pass over the whole batch (a per-character
+    lookup in Python allocates an object per non-Latin character)."""
+    cleaned = [_without_links(text) for text in texts]
+    codes = np.frombuffer("".join(cleaned).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    owner = np.repeat(np.arange(len(cleaned)), [len(text) for text in cleaned])
+    codes = np.minimum(codes, _LAST)
+    scripts = _counts(owner, _SCRIPT_CLASS[codes], len(cleaned), 1 + len(_SCRIPTS))
+    sides = _counts(owner, _SIDE_CLASS[codes], len(cleaned), 1 + 2 * len(_PAIRS))
+    return [Letters(_ranked_scripts(counts), deciding) for counts, deciding in zip(scripts, sides, strict=True)]
+
+
+def _without_links(text: str) -> str:
+    """The text without links and @handles: their Latin letters say nothing of the post's language."""
+    if "@" in text:
+        text = _HANDLES.sub(" ", text)
+    return _LINKS.sub(" ", text) if "/" in text else text
+
+
+def _counts(owner: np.ndarray, classes: np.ndarray, texts: int, width: int) -> list[list[int]]:
+    """How many characters of each class each text holds."""
+    return np.bincount(owner * width + classes, minlength=texts * width).reshape(texts, width).tolist()
+
+
+def _ranked_scripts(counts: list[int]) -> list[str]:
+    """The scripts that hold a real share of the letters (counts[0] are the other characters), the largest first."""
+    present = [(count, script) for count, script in zip(counts[1:], _SCRIPTS, strict=True) if count]
+    if len(present) < 2:
+        return [script for _, script in present]
+    ranked = sorted(present, reverse=True)
+    floor = max(MIN_SCRIPT_LETTERS, MIN_SCRIPT_SHARE * sum(count for count, _ in present))
+    return [script for count, script in ranked if count >= floor] or [ranked[0][1]]
 
 
 def scripts_of(text: str) -> list[str]:
     """The scripts that hold a real share of the letters of `text`, the largest first."""
-    tags = (_URLS.sub(" ", text) if "/" in text or "@" in text else text).translate(_TABLE)
-    counts = sorted(((tags.count(tag), script) for script, tag in _TAGS.items()), reverse=True)
-    letters = sum(count for count, _ in counts)
-    if not letters:
-        return []
-    floor = max(MIN_SCRIPT_LETTERS, MIN_SCRIPT_SHARE * letters)
-    found = [script for count, script in counts if count >= floor]
-    return found or [counts[0][1]]
+    return letters_of([text])[0].scripts
 
 
 def script_of_language(code: str) -> str:
@@ -110,8 +158,8 @@ def _detector(codes: tuple[str, ...], low_accuracy: bool):
     return builder.build()
 
 
-def _decided_by_letters(text: str, languages: tuple[str, str], letters: tuple[str, str]) -> str | None:
-    first, second = (sum(text.count(letter) for letter in group) for group in letters)
+def _decided_by_letters(sides: tuple[int, int], languages: tuple[str, str]) -> str | None:
+    first, second = sides
     if first >= MIN_DECIDING_LETTERS and not second:
         return languages[0]
     if second >= MIN_DECIDING_LETTERS and not first:
@@ -124,11 +172,15 @@ def identify(texts: Sequence[str], languages: Sequence[str] = DEFAULT_LANGUAGES,
     lingua in one multi-threaded call; a script with a single configured language needs no model at all,
     and neither does a text whose letters belong to one language of a pair (confidence 1.0 then)."""
     configured = check_languages(languages)
-    scripts = [scripts_of(text) for text in texts]
+    letters = letters_of(texts)
+    scripts = [found.scripts for found in letters]
+    allowed: dict[tuple[str, ...], tuple[str, ...]] = {}  # scripts → the configured languages they allow
     groups: dict[tuple[str, ...], list[int]] = {}
     for index, found in enumerate(scripts):
-        candidates = tuple(code for code in configured if script_of_language(code) in found)
-        groups.setdefault(candidates, []).append(index)
+        key = tuple(found)
+        if key not in allowed:
+            allowed[key] = tuple(code for code in configured if script_of_language(code) in found)
+        groups.setdefault(allowed[key], []).append(index)
     guesses: list[LanguageGuess | None] = [None] * len(texts)
     for candidates, indices in groups.items():
         if len(candidates) <= 1:
@@ -136,20 +188,26 @@ def identify(texts: Sequence[str], languages: Sequence[str] = DEFAULT_LANGUAGES,
             for index in indices:
                 guesses[index] = LanguageGuess(language, 1.0 if candidates else 0.0, len(scripts[index]) > 1, scripts[index])
             continue
-        pair = _DECIDING_LETTERS.get(tuple(sorted(candidates)))
-        if pair:
+        pair = tuple(sorted(candidates))
+        if pair in _DECIDING_LETTERS:
             undecided = []
             for index in indices:
-                language = _decided_by_letters(texts[index], tuple(sorted(candidates)), pair)
+                language = _decided_by_letters(letters[index].deciding(pair), pair)
                 if language:
                     guesses[index] = LanguageGuess(language, 1.0, len(scripts[index]) > 1, scripts[index])
                 else:
                     undecided.append(index)
             indices = undecided
-        decided = _lingua(candidates, low_accuracy, [_URLS.sub(" ", texts[index])[:LINGUA_CHARS] for index in indices])
+        decided = _lingua(candidates, low_accuracy, [_for_lingua(texts[index]) for index in indices])
         for index, (code, confidence) in zip(indices, decided):
             guesses[index] = LanguageGuess(code, confidence, len(scripts[index]) > 1, scripts[index])
     return guesses  # type: ignore[return-value]
+
+
+def _for_lingua(text: str) -> str:
+    """The start of the text without links, and without lone surrogates (a JSON "\\ud800" is text that
+    UTF-8 cannot carry: lingua would raise)."""
+    return _without_links(text)[:LINGUA_CHARS].encode("utf-8", "replace").decode("utf-8")
 
 
 # lingua's answers by (languages weighed, mode, text): channels repeat themselves (forwards, daily
