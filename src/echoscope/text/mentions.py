@@ -89,7 +89,7 @@ class FoldedText:
             self._fold_by_cluster()
 
     def _fold_in_place(self, marked: str) -> None:
-        if max(marked, default=" ") > "\U0001ffff" and _SEPARATORS_ABOVE_PLANE_1.search(marked):
+        if _SEPARATORS_ABOVE_PLANE_1.search(marked):
             marked = _SEPARATORS_ABOVE_PLANE_1.sub(lambda match: " " * len(match.group()), marked)
         if "\0" not in marked and "  " not in marked and not marked.startswith(" "):
             self.norm = marked  # folded one for one: offsets are the original's
