@@ -232,9 +232,10 @@ def _write(store: Store, planned: list[_Planned], batch: list[PendingPost], foun
             Analysed(item.stage.name, item.inputs, item.stage.table, item.stage.columns, rows)
             for item, rows in zip(planned, found, strict=True)
         ])
-    for index, item in enumerate(planned):
-        item.done += sum(1 for *_, states in batch if states[index])
-        item.rows += len(found[index])
+    analysed = [sum(map(bool, column)) for column in zip(*(states for *_, states in batch))]
+    for item, posts, rows in zip(planned, analysed, found, strict=True):
+        item.done += posts
+        item.rows += len(rows)
         item.progress(item.done, item.total)
 
 
