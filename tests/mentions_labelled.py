@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from echoscope.stages.symbols import pair_symbols
-from echoscope.text.emoji import find_symbols, text_symbol_pattern
+from echoscope.text.emoji import find_symbols, text_symbols
 from echoscope.text.mentions import Matcher
 from echoscope.text.watchlist import Watchlist
 
@@ -87,7 +87,7 @@ class Score:
 def evaluate(watchlist: Watchlist, window: int = 1, folder: Path = LABELLED) -> tuple[Score, Score, list[str]]:
     """(mention score, pairing score, one line per error) over a whole labelled set."""
     matcher = Matcher(watchlist)
-    pattern = text_symbol_pattern(item.symbol for item in watchlist.symbols.values())
+    pattern = text_symbols(item.symbol for item in watchlist.symbols.values())
     mention_score, pairing_score, errors = Score(), Score(), []
     for sentence in sentences(folder):
         entity_mentions = [found for found in matcher.find(sentence.text) if found.kind == "entity"]

@@ -17,7 +17,7 @@ from echoscope.ingest import ingest
 from echoscope.stages.mentions import MentionStage
 from echoscope.stages.symbols import SymbolStage, pair_symbols
 from echoscope.store import text as text_store
-from echoscope.text.emoji import find_emoji, find_symbols, text_symbol_pattern
+from echoscope.text.emoji import find_emoji, find_symbols, text_symbols
 from echoscope.text.mentions import Matcher
 from echoscope.text.watchlist import load
 
@@ -42,7 +42,7 @@ def test_emoji_are_whole_grapheme_clusters(text, clusters):
 
 
 def test_lettered_symbols_stand_alone_and_keep_their_case():
-    pattern = text_symbol_pattern(["Z", "ZOV", "🇷🇺"])
+    pattern = text_symbols(["Z", "ZOV", "🇷🇺"])
     assert [item.text for item in find_symbols("Zelensky z Z ZOV Z-войска 🇷🇺", pattern)] == ["Z", "ZOV", "Z", "🇷🇺"]
 
 
@@ -53,7 +53,7 @@ def watchlist():
 
 def _pairs(watchlist, text: str, window: int = 1) -> list[tuple[str, str]]:
     mentions = [mention for mention in Matcher(watchlist).find(text) if mention.kind == "entity"]
-    pattern = text_symbol_pattern(item.symbol for item in watchlist.symbols.values())
+    pattern = text_symbols(item.symbol for item in watchlist.symbols.values())
     return [(pairing.symbol.text, pairing.mention.surface) for pairing in pair_symbols(text, mentions, find_symbols(text, pattern), window)]
 
 

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import ClassVar
 
-import regex
 from sqlalchemy import Table
 
 from echoscope import config
@@ -39,7 +38,7 @@ from echoscope.store.text import (
     pending_posts,
     store_analysis,
 )
-from echoscope.text.emoji import Found, find_symbols, text_symbol_pattern
+from echoscope.text.emoji import Found, TextSymbols, find_symbols, text_symbols
 from echoscope.text.langid import without_threads
 from echoscope.text.mentions import MATCHER_VERSION, FoldedText, Matcher, Mention
 from echoscope.text.watchlist import Watchlist, load
@@ -55,7 +54,7 @@ class Lexicon:
     watchlist: Watchlist
     matcher: Matcher
     names: dict[str, str]  # entity id → English display name
-    symbol_pattern: regex.Pattern | None  # the watchlist's symbols written with letters (Z, V)
+    lettered_symbols: TextSymbols | None  # the watchlist's symbols written with letters (Z, V)
 
     @property
     def digest(self) -> str:
@@ -68,7 +67,7 @@ class Lexicon:
             watchlist,
             Matcher(watchlist),
             {term.id: term.name for term in watchlist.entities.values()},
-            text_symbol_pattern(item.symbol for item in watchlist.symbols.values()),
+            text_symbols(item.symbol for item in watchlist.symbols.values()),
         )
 
     @classmethod
@@ -123,7 +122,7 @@ class PostText:
     def symbols(self) -> list[Found]:
         """Emoji and the watchlist's lettered symbols, in reading order."""
         if self._symbols is None:
-            self._symbols = find_symbols(self.text, self.lexicon.symbol_pattern)
+            self._symbols = find_symbols(self.text, self.lexicon.lettered_symbols)
         return self._symbols
 
 

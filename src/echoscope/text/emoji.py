@@ -31,19 +31,32 @@ def find_emoji(text: str) -> list[Found]:
     return [Found(match.start(), match.end(), match.group()) for match in _EMOJI.finditer(text)]
 
 
-def text_symbol_pattern(symbols: Iterable[str]) -> regex.Pattern | None:
-    """One pattern for the symbols written with letters (Z, V, ZOV): case-sensitive, standing alone, so
-    the Z of "Zelensky" is not the war symbol but " Z " and "ZOV" are."""
+@dataclass(frozen=True)
+class TextSymbols:
+    """The watchlist's symbols written with letters (Z, V, ZOV), in one pattern: case-sensitive and
+    standing alone, so the Z of "Zelensky" is not the war symbol but " Z " and "ZOV" are."""
+
+    pattern: regex.Pattern
+    initials: frozenset[str]  # their first letters: a text holding none of them is not searched
+
+    def find(self, text: str) -> list[Found]:
+        if not any(initial in text for initial in self.initials):
+            return []
+        return [Found(match.start(), match.end(), match.group()) for match in self.pattern.finditer(text)]
+
+
+def text_symbols(symbols: Iterable[str]) -> TextSymbols | None:
+    """The symbols written with letters among the watchlist's symbols, or None if there are none."""
     plain = sorted({symbol for symbol in symbols if not _EMOJI.search(symbol)}, key=len, reverse=True)
     if not plain:
         return None
-    return regex.compile(r"(?<!\w)(?:" + "|".join(map(regex.escape, plain)) + r")(?!\w)")
+    pattern = regex.compile(r"(?<!\w)(?:" + "|".join(map(regex.escape, plain)) + r")(?!\w)")
+    return TextSymbols(pattern, frozenset(symbol[0] for symbol in plain))
 
 
-def find_symbols(text: str, text_symbols: regex.Pattern | None) -> list[Found]:
-    """Emoji clusters and the plain-text symbols of `text`, in reading order."""
+def find_symbols(text: str, lettered: TextSymbols | None) -> list[Found]:
+    """Emoji clusters and the symbols written with letters of `text`, in reading order."""
     found = find_emoji(text)
-    if text_symbols is not None:
-        found += [Found(match.start(), match.end(), match.group()) for match in text_symbols.finditer(text)]
-        found.sort(key=lambda item: item.start)
+    if lettered is not None and (more := lettered.find(text)):
+        found = sorted(found + more, key=lambda item: item.start)
     return found
