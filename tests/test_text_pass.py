@@ -7,9 +7,10 @@ import os
 import signal
 import threading
 
+from alembic import command
 from builders import capture, channel, post
 from mentions_labelled import sentences
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from echoscope import pipeline
 from echoscope.ingest import ingest
@@ -17,9 +18,10 @@ from echoscope.stages.lang import LanguageStage
 from echoscope.stages.mentions import MentionStage
 from echoscope.stages.narratives import NarrativeStage
 from echoscope.stages.symbols import SymbolStage
-from echoscope.stages.text_pass import run_text_pass
+from echoscope.stages.text_pass import Lexicon, run_text_pass
 from echoscope.store import Store
 from echoscope.store import text as text_store
+from echoscope.store.engine import _alembic_config
 from echoscope.store.schema import posts
 from echoscope.store.schema_text import post_language
 from echoscope.text import langid
@@ -136,3 +138,30 @@ def test_a_worker_killed_mid_pass_fails_the_stage_with_a_reason_and_a_rerun_goes
     assert pipeline.run_stages(store, ["mentions"])[0].counts["posts"] == 40  # nothing was stored for them
     with store.reading() as conn:
         assert len(list(text_store.iter_mentions(conn))) == 40
+
+
+def _alembic(store: Store, direction: str, revision: str) -> None:
+    with store.engine.begin() as conn:
+        getattr(command, direction)(_alembic_config(conn), revision)
+
+
+def test_a_store_migrated_from_0010_keeps_what_its_text_stages_did(store):
+    """0011 changed text_analysis (inputs became a 56-bit key): what the stages did before stays done."""
+    ingest(store, [capture(), channel()] + [post(number, text) for number, text in enumerate(_texts(), 1)])
+    _run(store, batch=10_000)
+    expected = _stored(store)
+    stages = [(stage(), stage.defaults, None) for stage in TEXT_STAGES]
+    lexicon = Lexicon.for_pass(stages)
+    _alembic(store, "downgrade", "0010")  # every post analysed "with other inputs" ("")
+    with store.transaction() as conn:  # as 0010 stored them: the digests themselves
+        for stage, settings, _ in stages:
+            conn.execute(text("UPDATE text_analysis SET inputs = :inputs WHERE stage = :stage"),
+                         {"inputs": stage.inputs(settings, lexicon), "stage": stage.name})
+    _alembic(store, "upgrade", "head")
+    assert [report.counts["posts"] for report in _run(store, batch=10_000)] == [0, 0, 0, 0]
+    assert _stored(store) == expected
+    _alembic(store, "downgrade", "0010")
+    _alembic(store, "upgrade", "head")
+    analysed_again = _run(store, batch=10_000)  # inputs unknown after a downgrade: analysed again, rows replaced
+    assert [report.counts["posts"] for report in analysed_again] == [len(_texts())] * 4
+    assert _stored(store) == expected

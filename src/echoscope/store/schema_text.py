@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Float,
@@ -40,12 +41,15 @@ post_language = Table(
 text_analysis = Table(
     "text_analysis",
     metadata,
-    Column("pk", PrimaryKey, primary_key=True),
-    Column("post_pk", ForeignKey("posts.pk"), nullable=False),
-    Column("stage", String(32), nullable=False),
+    # A row per post per stage, four per post for the text pass: kept small, and keyed by what is looked up
+    # (WITHOUT ROWID on SQLite: one B-tree, no separate unique index).
+    Column("post_pk", ForeignKey("posts.pk"), primary_key=True),
+    Column("stage", String(32), primary_key=True),
     Column("version", Integer, nullable=False),
-    Column("inputs", String(64), nullable=False),  # digest of what else the result depends on: watchlist, languages
-    UniqueConstraint("post_pk", "stage"),
+    # What else the result depends on (watchlist, languages), as the first 56 bits of the SHA-256 of the
+    # stage's inputs (store/text.py, inputs_key): only compared, never read back.
+    Column("inputs", BigInteger, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 mentions = Table(

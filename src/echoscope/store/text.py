@@ -7,6 +7,7 @@ language list), differs from what the stage last recorded for it.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -48,11 +49,17 @@ PendingPost = tuple[int, int, str, tuple[int, ...]]
 """pk, version, text, and for each stage asked about: 0 (done), NEW or REDO."""
 
 
+def inputs_key(inputs: str) -> int:
+    """What text_analysis keeps of a stage's inputs: the first 56 bits of their SHA-256, a signed 64-bit
+    integer on every database (a different watchlist colliding with it is a 1 in 2^56 chance)."""
+    return int.from_bytes(hashlib.sha256(inputs.encode()).digest()[:7], "big")
+
+
 def _stale(stage: str, inputs: str):
     """(outer join of text_analysis for `stage`, condition: never analysed, condition: analysed before but stale)."""
     done = text_analysis.alias()
     joined = and_(done.c.post_pk == posts.c.pk, done.c.stage == stage)
-    return done, joined, done.c.pk.is_(None), or_(done.c.version != posts.c.version, done.c.inputs != inputs)
+    return done, joined, done.c.post_pk.is_(None), or_(done.c.version != posts.c.version, done.c.inputs != inputs_key(inputs))
 
 
 def _states(stages: Sequence[tuple[str, str]]):
@@ -108,10 +115,11 @@ def store_analysis(conn: Connection, batch: Sequence[PendingPost], results: Sequ
             conn.execute(delete(result.table).where(result.table.c.post_pk.in_(redone)))
             conn.execute(delete(text_analysis).where(text_analysis.c.post_pk.in_(redone), text_analysis.c.stage == result.stage))
         insert_rows(conn, result.table, result.columns, result.rows)
+    keys = [inputs_key(result.inputs) for result in results]
     insert_rows(conn, text_analysis, ("post_pk", "stage", "version", "inputs"), [
-        (pk, result.stage, version, result.inputs)
+        (pk, result.stage, version, key)
         for pk, version, _, states in batch
-        for result, state in zip(results, states, strict=True)
+        for result, key, state in zip(results, keys, states, strict=True)
         if state
     ])
 
@@ -155,7 +163,7 @@ def iter_narratives(conn: Connection, page_size: int = 2000) -> Iterator[dict]:
 # Search filters: each a condition on posts.
 def has_run(conn: Connection, stage: str) -> bool:
     """Whether the stage has analysed any post: a filter on a stage that never ran is an error, not 0 results."""
-    return conn.execute(select(text_analysis.c.pk).where(text_analysis.c.stage == stage).limit(1)).first() is not None
+    return conn.execute(select(text_analysis.c.post_pk).where(text_analysis.c.stage == stage).limit(1)).first() is not None
 
 
 def language_is(codes: Sequence[str]):
