@@ -20,6 +20,7 @@ from echoscope.text.watchlist import Watchlist
 
 LABELLED = Path(__file__).parent / "data" / "mentions"
 HELD_OUT = Path(__file__).parent / "data" / "mentions_heldout"  # written by a session that never saw the matcher
+HELD_OUT_2 = Path(__file__).parent / "data" / "mentions_heldout2"  # a second one: Telegram-like posts, a third look-alikes
 _MARK = re.compile(r"\[\[([^|\]]+)\|([^\]]+)\]\]|\{\{([^|}]+)\|([^}]+)\}\}")
 
 

@@ -60,7 +60,7 @@ _EXACT = frozenset({""})
 _PERSIAN_EZAFE = frozenset({"", "ي"})  # آمریکای / ناتوی / روسیه‌ی: the ezafe yeh after a final vowel
 # Raised whenever a change to the matching rules can change what is found: stored mentions, pairings and
 # tags made by an older matcher are then analysed again, as after a watchlist change.
-MATCHER_VERSION = 2
+MATCHER_VERSION = 3
 SHORT_ACRONYM = 3  # an upper-case alias this short (US, РФ, AAH) matches upper case only: "us" is a pronoun
 
 
@@ -187,19 +187,28 @@ def _surface(folded: FoldedText, start: int, end: int) -> str:
     return folded.text[original_start:original_end]
 
 
-def _closed(text: str, start: int, end: int, keeps_dot: bool) -> tuple[int, int]:
-    """A span that opens a quotation mark also takes the closing one right after it ("ЧВК «Вагнер»", not
-    "ЧВК «Вагнер"); an alias written with a final period (U.S.) keeps it."""
+def _quoted(text: str, start: int, end: int, keeps_dot: bool) -> tuple[int, int]:
+    """A span that opens a quotation mark is narrowed to what the marks enclose: in "ЧВК «Вагнер»" the
+    mention is Вагнер, as analysts mark it. An alias written with a final period (U.S.) keeps it."""
     surface = text[start:end]
     for opening, closing in _QUOTES:
         if opening not in surface:  # the usual case: nothing to count
             continue
         unclosed = surface.count(opening) % 2 if opening == closing else surface.count(opening) > surface.count(closing)
-        if unclosed and text.startswith(closing, end):
-            return start, end + 1
+        if unclosed:
+            return start + surface.rindex(opening) + 1, end
     if keeps_dot and text.startswith(".", end):
         return start, end + 1
     return start, end
+
+
+def _in_handle_or_link(text: str, start: int) -> bool:
+    """Whether the word at `start` belongs to an @handle or a link: a channel's address, which the network
+    stage reads, not a mention (a signature "📡 @sabereen_news" would otherwise mention the outlet in
+    every post of the channel). A hashtag is a mention."""
+    word_start = max(text.rfind(" ", 0, start), text.rfind("\n", 0, start), text.rfind("\t", 0, start)) + 1
+    before = text[word_start:start]
+    return "@" in before or "://" in before or before.startswith(("t.me/", "www."))
 
 
 class Matcher:
@@ -278,11 +287,16 @@ class Matcher:
             if term == _NOT_A_MENTION:
                 continue
             original_start, original_end = folded.span(start, end)
-            words = norm.count(" ", start, end) + 1
+            if _in_handle_or_link(folded.text, original_start):
+                continue
+            token, words = norm.count(" ", 0, start), norm.count(" ", start, end) + 1
             if words > 1 or keeps_dot:  # a quotation mark can only open between the words of a span
-                original_start, original_end = _closed(folded.text, original_start, original_end, keeps_dot)
+                quoted_start, original_end = _quoted(folded.text, original_start, original_end, keeps_dot)
+                if quoted_start != original_start:  # the head before the quotation mark is left out
+                    head = len(_WORDS.findall(folded.text[original_start:quoted_start]))
+                    token, words, original_start = token + head, words - head, quoted_start
             mentions.append(Mention(term, kind, original_start, original_end, folded.text[original_start:original_end],
-                                    norm.count(" ", 0, start), words))
+                                    token, words))
         mentions.sort(key=lambda mention: mention.start)
         return mentions
 
