@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 import orjson
-from _figures import machine, write_block
+from _figures import floor_store, insert_statement, machine, write_block
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -132,17 +132,11 @@ def run_floor(stored: Path, db: Path) -> dict:
     """The SQL alone: the rows echoscope stored, read back from its store and written into a fresh store
     of the same schema with plain sqlite3 executemany, batches of 5,000, the same FTS5 statement per
     batch and a commit per batch. Only the writes are timed: what the writer process cannot go below."""
-    from echoscope.store import Store
-
-    Store(db).close()  # the schema, the FTS5 table and its triggers
-    source, target = sqlite3.connect(stored), sqlite3.connect(db)
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "cache_size=-65536"):
-        target.execute(f"PRAGMA {pragma}")
+    source, target = floor_store(stored, db)
     seconds: dict[str, float] = {}
     posts = 0
     for table in ("captures", "channels", "posts", "post_versions", "media", "events"):
-        columns = ", ".join(f'"{row[1]}"' for row in source.execute(f"PRAGMA table_info({table})"))
-        insert = f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(columns.split(', ')))})"
+        columns, insert = insert_statement(source, table)
         rows = source.execute(f"SELECT {columns} FROM {table} ORDER BY rowid")
         while batch := rows.fetchmany(5000):
             started = time.perf_counter()
