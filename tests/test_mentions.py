@@ -68,6 +68,8 @@ def test_the_folded_form_is_the_search_form_and_maps_back_into_the_text(text):
     ("группа \"Вагнера\" и «Исламское сопротивление в Ираке»", [("wagner", "Вагнера"), ("islamic-resistance-iraq", "Исламское сопротивление в Ираке")]),
     ("📡 @sabereen_news https://t.me/wagner_arabic t.me/rt_arabic #Sabereen_News", [("sabereen-news", "Sabereen_News")]),  # addresses are not mentions
     ("U.S. troops", [("usa", "U.S.")]),  # an alias written with its period keeps it
+    ("Сулейманов, Сулеймана и Касема Сулеймани", [("soleimani", "Касема Сулеймани")]),  # a surname in -и does not decline
+    ("Нетаньяху и Путину", [("netanyahu", "Нетаньяху"), ("putin", "Путину")]),
 ])
 def test_clitics_inflection_and_word_boundaries(matcher, text, expected):
     assert _found(matcher, text) == expected

@@ -56,6 +56,7 @@ CYRILLIC_ENDINGS = frozenset({
 # final vowel, й or ь (Россия → Росси-и, Евгений → Евгени-я, Израиль → Израил-ю).
 _CYRILLIC_STRIP = ("кий", "ый", "ой", "ая", "яя", "ое")  # whole: -ий after к (-ский, -ський, -цкий)
 _CYRILLIC_VOWELS = "аяоеьйиіуыюї"
+_INDECLINABLE_ENDS = frozenset(normalize("иіїуюеєоэ"))  # as the folded key ends
 _EXACT = frozenset({""})
 _PERSIAN_EZAFE = frozenset({"", "ي"})  # آمریکای / ناتوی / روسیه‌ی: the ezafe yeh after a final vowel
 # Raised whenever a change to the matching rules can change what is found: stored mentions, pairings and
@@ -156,11 +157,12 @@ def _cyrillic_stem(word: str) -> str:
     return word[:-1] if word[-1] in _CYRILLIC_VOWELS else word
 
 
-def _alias_keys(alias: str) -> list[tuple[str, frozenset[str], frozenset[str]]]:
+def _alias_keys(alias: str, person: bool = False) -> list[tuple[str, frozenset[str], frozenset[str]]]:
     """(folded key, allowed text before it in its word, allowed text after it) for one alias.
 
     Arabic nisba adjectives drop a final alef (أمريكا → أمريكي, روسيا → روسي), so allowing the Persian
-    ezafe yeh after a final vowel does not let "American" count as "America"."""
+    ezafe yeh after a final vowel does not let "American" count as "America". A person's Cyrillic surname
+    ending in -и, -у, -о … (Сулеймани, Нетаньяху, Шевченко) does not decline: Сулейманов is someone else."""
     key = normalize(alias)
     scripts = scripts_of(alias)
     script = scripts[0] if scripts else None
@@ -177,8 +179,10 @@ def _alias_keys(alias: str) -> list[tuple[str, frozenset[str], frozenset[str]]]:
         if len(words) == 2 and not words[0].isupper() and len(words[0]) > 3:
             stem = _cyrillic_stem(first_words[0].strip())  # the word as written stays a form (Евгений)
             first_words = list(dict.fromkeys([first_words[0], *(f"{stem}{ending} " for ending in sorted(CYRILLIC_ENDINGS))]))
-        last_stem = _cyrillic_stem(key.rsplit(" ", 1)[-1])
-        return [(first + last_stem, _EXACT, CYRILLIC_ENDINGS) for first in first_words]
+        last = key.rsplit(" ", 1)[-1]
+        if person and last[-1] in _INDECLINABLE_ENDS:
+            return [(first + last, _EXACT, _EXACT) for first in first_words]
+        return [(first + _cyrillic_stem(last), _EXACT, CYRILLIC_ENDINGS) for first in first_words]
     return [(key, _EXACT, _EXACT)]
 
 
@@ -222,7 +226,7 @@ class Matcher:
             spelled = [(term.id, language, alias) for language, spellings in term.aliases.items() for alias in spellings]
             spelled += [(_NOT_A_MENTION, language, phrase) for language, phrases in term.not_in.items() for phrase in phrases]
             for term_id, language, alias in spelled:
-                keys = _alias_keys(alias)
+                keys = _alias_keys(alias, person=term.type == "person")
                 if not keys[0][0]:
                     what = "alias" if term_id else "not_in phrase"
                     raise ConfigError(f"{term.kind} {term.id!r}: {what} {alias!r} ({language}) has no letters to match")
