@@ -109,11 +109,16 @@ def store_analysis(conn: Connection, batch: Sequence[PendingPost], results: Sequ
     """Store what the stages found in a batch (results[i] for the i-th state of each post): the rows
     replace those a table held for the posts analysed again (a post never analysed has none: both are
     written together), and text_analysis records each (post, stage) in key order."""
-    for index, result in enumerate(results):
-        redone = [pk for pk, _, _, states in batch if states[index] == REDO]
-        if redone:
-            conn.execute(delete(result.table).where(result.table.c.post_pk.in_(redone)))
-            conn.execute(delete(text_analysis).where(text_analysis.c.post_pk.in_(redone), text_analysis.c.stage == result.stage))
+    redone: list[list[int]] = [[] for _ in results]
+    for pk, _, _, states in batch:
+        if REDO in states:  # rare: a post edited since, or a watchlist changed
+            for keys, state in zip(redone, states, strict=True):
+                if state == REDO:
+                    keys.append(pk)
+    for result, redone_here in zip(results, redone, strict=True):
+        if redone_here:
+            conn.execute(delete(result.table).where(result.table.c.post_pk.in_(redone_here)))
+            conn.execute(delete(text_analysis).where(text_analysis.c.post_pk.in_(redone_here), text_analysis.c.stage == result.stage))
         insert_rows(conn, result.table, result.columns, result.rows)
     keys = [inputs_key(result.inputs) for result in results]
     insert_rows(conn, text_analysis, ("post_pk", "stage", "version", "inputs"), [
