@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from builders import capture, channel, post
@@ -18,11 +20,19 @@ def _failing_source(good: int):
 
 
 def test_records_read_before_a_parse_error_are_committed(store):
-    batches = []
+    batches, frozen = [], []
+
+    def progress(added: int) -> None:
+        batches.append(added)
+        frozen.append(gc.get_freeze_count())
+
     with pytest.raises(ParseError, match="after message 7"):
-        ingest(store, _failing_source(7), batch_size=3, progress=batches.append)
+        ingest(store, _failing_source(7), batch_size=3, progress=progress)
     assert store.counts()["posts"] == 7
     assert batches == [3, 3, 1]
+    # What existed before the ingest was out of the collector's sight while it ran, and is given back
+    # after, also when it fails (echoscope.memory)
+    assert min(frozen) > 0 and gc.get_freeze_count() == 0
 
 
 def test_running_again_after_a_failure_adds_only_what_is_missing(store):

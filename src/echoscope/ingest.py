@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Protocol
 
 from echoscope.errors import EchoscopeError, SourceError
+from echoscope.memory import existing_objects_frozen
 from echoscope.model import Capture, Channel, Event, Post, Record, SourceWarning
 from echoscope.store import Store
 from echoscope.store.channels import upsert_channel
@@ -252,15 +253,16 @@ def ingest(
 
     A Source is read in a worker process; a plain iterable of records is read in this one.
     """
-    records = _from_worker(source) if hasattr(source, "iter_records") else prepared(source)
     summary = IngestSummary()
     batcher = _Batcher(store, summary, progress)
-    try:
-        for record in records:
-            batcher.take(record)
-            if batcher.pending.size >= batch_size:
-                batcher.flush()
-    finally:
-        # Records yielded before a failure are complete: keep them (evidence first).
-        batcher.flush()
+    with existing_objects_frozen():  # frozen before the reader forks: see echoscope.memory
+        records = _from_worker(source) if hasattr(source, "iter_records") else prepared(source)
+        try:
+            for record in records:
+                batcher.take(record)
+                if batcher.pending.size >= batch_size:
+                    batcher.flush()
+        finally:
+            # Records yielded before a failure are complete: keep them (evidence first).
+            batcher.flush()
     return summary

@@ -12,7 +12,6 @@ compiled watchlist) while this process reads the next batches and writes the row
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import multiprocessing
 import os
@@ -29,6 +28,7 @@ from sqlalchemy import Table
 
 from echoscope import config
 from echoscope.errors import StageError
+from echoscope.memory import existing_objects_frozen
 from echoscope.stages.base import Progress, Stage, StageReport
 from echoscope.store import Store
 from echoscope.store.text import (
@@ -176,7 +176,7 @@ def run_text_pass(store: Store, stages: Sequence[tuple[TextStage, dict, Progress
             item.progress(0, total)
     workers = _worker_count() if max(item.total for item in planned) > batch else 0
     try:
-        with _Workers(workers, _batch_analyser([item.analyse for item in planned], lexicon)) as pool:
+        with existing_objects_frozen(), _Workers(workers, _batch_analyser([item.analyse for item in planned], lexicon)) as pool:
             in_flight: deque = deque()
             last = 0
             while batch_rows := _read(store, keys, last, batch):
@@ -264,11 +264,6 @@ class _Workers:
 
     def __enter__(self) -> _Workers:
         if self.count:
-            # The objects that exist now move out of the collector's sight until the pool closes: a forked
-            # worker's collections would otherwise write to every one of them and copy the pages they
-            # sit on (a tenth of the pass's time on 100k posts, more in a process holding more). Forked workers
-            # are all started at once, at the first batch.
-            gc.freeze()
             context = multiprocessing.get_context("fork")
             self.pool = ProcessPoolExecutor(self.count, mp_context=context, initializer=_install, initargs=(self.analyse,))
         return self
@@ -283,4 +278,3 @@ class _Workers:
     def __exit__(self, *exc) -> None:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
-            gc.unfreeze()
