@@ -148,6 +148,33 @@ def test_records_carry_exactly_the_documented_fields_and_csv_keeps_its_header_wh
     assert empty.returncode == 0 and empty.stdout.strip().split(",") == list(RECORD_FIELDS)
 
 
+def test_verify_media_rehashes_files_where_they_were_ingested_and_names_what_moved(tmp_path):
+    import shutil
+    import sqlite3
+
+    export = tmp_path / "friends"
+    shutil.copytree(FRIENDS, export)
+    path = tmp_path / "media.db"
+    assert echoscope("ingest", "tdesktop", str(export), db=path).returncode == 0
+    clean = echoscope("verify", "--media", db=path)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "database file: sound" in clean.stdout and "2 media files checked: every one matches" in clean.stdout
+    photos = sorted((export / "photos").iterdir())
+    with photos[0].open("ab") as changed:
+        changed.write(b"\0")  # one byte added after ingest
+    photos[1].unlink()
+    moved = echoscope("verify", "--media", db=path)
+    assert moved.returncode == 1
+    assert "2 media of posts no longer match" in moved.stdout
+    assert "changed" in moved.stdout and "SHA-256 now" in moved.stdout and photos[0].name[:10] in moved.stdout
+    assert "unreadable" in moved.stdout and "No such file" in moved.stdout
+    assert "every one matches its SHA-256" in echoscope("verify", db=path).stdout  # without --media: records only
+    with sqlite3.connect(path) as conn:  # a row slipped in with foreign keys off, pointing at no post
+        conn.execute("INSERT INTO media (post_pk, version, ordinal, kind, status) VALUES (999999, 1, 0, 'photo', 'missing')")
+    broken = echoscope("verify", db=path)
+    assert broken.returncode == 1 and "media row" in broken.stdout and "foreign key" in broken.stdout
+
+
 def test_verify_names_a_raw_record_changed_behind_echoscopes_back(db):
     import sqlite3
 

@@ -132,13 +132,32 @@ def print_stats(console: Console, rows: list[dict]) -> None:
     console.print(table)
 
 
-def print_verify(console: Console, report) -> None:
+def print_verify(console: Console, database: list[str] | None, report, media=None) -> None:
+    if database is None:
+        console.print("database file: not checked here (PostgreSQL checks its own pages)")
+    elif not database:
+        console.print("[green]database file: sound (SQLite integrity and foreign key checks)[/]")
+    else:
+        console.print(f"[bold red]database file: {len(database):,} problem(s) found by SQLite's own checks[/]")
+        for problem in database[:20]:
+            console.print(f"  {escape(problem)}")
     if not report.mismatches:
         console.print(f"[green]{report.checked:,} raw records checked: every one matches its SHA-256[/]")
+    else:
+        table = Table(title=f"{len(report.mismatches):,} of {report.checked:,} raw records no longer match", header_style="bold red")
+        for name in ("channel", "post", "version", "stored sha256", "sha256 now"):
+            table.add_column(name, overflow="fold")  # a hash is cited whole, never cut short
+        for item in report.mismatches:
+            table.add_row(escape(item.channel_id or ""), str(item.post_id), str(item.version), item.stored_sha256, item.actual_sha256)
+        console.print(table)
+    if media is None:
         return
-    table = Table(title=f"{len(report.mismatches):,} of {report.checked:,} raw records no longer match", header_style="bold red")
-    for name in ("channel", "post", "version", "stored sha256", "sha256 now"):
-        table.add_column(name)
-    for item in report.mismatches:
-        table.add_row(escape(item.channel_id or ""), str(item.post_id), str(item.version), item.stored_sha256, item.actual_sha256)
+    if not media.problems:
+        console.print(f"[green]{media.checked:,} media files checked: every one matches its SHA-256[/]")
+        return
+    table = Table(title=f"{len(media.problems):,} media of posts no longer match ({media.checked:,} files checked)", header_style="bold red")
+    for name in ("channel", "post", "kind", "path", "problem", "detail"):
+        table.add_column(name, overflow="fold")
+    for item in media.problems:
+        table.add_row(escape(item.channel_id or ""), str(item.post_id), item.kind, escape(item.path), item.problem, escape(item.detail))
     console.print(table)

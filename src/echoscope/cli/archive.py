@@ -163,15 +163,32 @@ def stats(db: Db = None) -> None:
 
 
 @app.command()
-def verify(db: Db = None) -> None:
-    """Re-hash every kept raw record and name those that no longer match (exit 1 if any).
+def verify(
+    db: Db = None,
+    media: Annotated[bool, typer.Option("--media", help="Also re-hash every media file where it was read at ingest "
+                                        "(the export folder or .zip, the collectors' media folders).")] = False,
+    media_dir: Annotated[Optional[list[str]], typer.Option("--media-dir", help="Where `collect web|telegram` put "
+                         "downloads; repeatable (default: \\[stages.media] media_dirs).")] = None,
+) -> None:
+    """Check the evidence before you publish: re-hash every kept raw record, check the database
+    file (SQLite), with --media re-hash every media file, and name what no longer matches (exit 1).
 
-    Nothing is repaired: a mismatch means the database was changed outside echoscope or damaged.
+    Nothing is repaired: a mismatch means the database or a file was changed outside echoscope,
+    moved or damaged. Media are read where they were ingested from: keep export folders there.
     """
-    from echoscope.verify import verify_raw_records
+    from echoscope import config
+    from echoscope.cli.analyze import stage_progress
+    from echoscope.stages.media import MediaHashes
+    from echoscope.verify import verify_database, verify_media, verify_raw_records
 
     with open_store(db) as store:
+        problems = verify_database(store)
         report = verify_raw_records(store)
-    views.print_verify(out, report)
-    if report.mismatches:
+        media_report = None
+        if media:
+            folders = tuple(media_dir or config.stage_settings(MediaHashes.name, MediaHashes.defaults)["media_dirs"])
+            with stage_progress(err) as progress:
+                media_report = verify_media(store, folders, progress("media files"))
+    views.print_verify(out, problems, report, media_report)
+    if problems or report.mismatches or (media_report and media_report.problems):
         raise typer.Exit(1)

@@ -16,16 +16,18 @@ import functools
 import hashlib
 import os
 import zipfile
-from typing import Callable
+from typing import BinaryIO, Callable, TypeVar
 
 from echoscope.errors import SourceUnavailable, UnsafePath
+from echoscope.media.hashing import digest_stream
 from echoscope.sources._export_root import RESULT_NAME, ZipExport, open_export
 from echoscope.sources._safe_paths import safe_parts
 
 MAX_BYTES = 64 << 20  # an "image" larger than this is not one a channel posted
+T = TypeVar("T")
 LIVE_SOURCES = ("web", "telegram")  # capture sources whose media live in the collectors' media folders
 
-Reader = Callable[[tuple[str, ...]], bytes]
+Opener = Callable[[tuple[str, ...]], BinaryIO]  # the parts of a path inside a root → its bytes, as a stream
 
 
 class MediaFiles:
@@ -36,7 +38,7 @@ class MediaFiles:
     def __init__(self, max_bytes: int = MAX_BYTES, media_dirs: tuple[str, ...] = ()):
         self.max_bytes = max_bytes
         self.media_dirs = media_dirs
-        self._reader = functools.lru_cache(maxsize=None)(self._open_root)
+        self._opener = functools.lru_cache(maxsize=None)(self._open_root)
         self._archives: list[zipfile.ZipFile] = []
 
     def __enter__(self) -> "MediaFiles":
@@ -45,18 +47,31 @@ class MediaFiles:
     def __exit__(self, *exc_info: object) -> None:
         for archive in self._archives:
             archive.close()
-        self._reader.cache_clear()
+        self._opener.cache_clear()
 
     def read(self, source: str, locator: str, path: str, sha256: str) -> bytes:
         """The file's bytes; SourceUnavailable (or UnsafePath) says why they cannot be had."""
-        data = self._reader(source, locator)(safe_parts(path))
+        data = self._consume(source, locator, path, lambda stream: stream.read(self.max_bytes + 1))
         if len(data) > self.max_bytes:
             raise SourceUnavailable(f"{locator}: {path}: larger than {self.max_bytes >> 20} MiB")
         if hashlib.sha256(data).hexdigest() != sha256:
             raise SourceUnavailable(f"{locator}: {path}: changed since it was ingested (SHA-256 differs)")
         return data
 
-    def _open_root(self, source: str, locator: str) -> Reader:
+    def digest(self, source: str, locator: str, path: str) -> tuple[str, int]:
+        """(SHA-256, size) of the file as it is now, read in chunks whatever its size; SourceUnavailable
+        (or UnsafePath) says why it cannot be read."""
+        return self._consume(source, locator, path, digest_stream)
+
+    def _consume(self, source: str, locator: str, path: str, use: Callable[[BinaryIO], T]) -> T:
+        where = f"{locator}: {path}"
+        try:
+            with self._opener(source, locator)(safe_parts(path)) as stream:
+                return use(stream)
+        except (OSError, zipfile.BadZipFile, NotImplementedError, RuntimeError) as exc:  # while reading
+            raise SourceUnavailable(f"{where}: {exc}") from None
+
+    def _open_root(self, source: str, locator: str) -> Opener:
         if source == "table":
             return functools.partial(self._from_folder, os.path.dirname(os.path.abspath(locator)))
         if source in LIVE_SOURCES:
@@ -70,14 +85,14 @@ class MediaFiles:
                 return functools.partial(self._from_zip, self._archives[-1], prefix)
             return functools.partial(self._from_folder, os.path.dirname(os.path.abspath(root.result_name)))
 
-    def _from_media_dirs(self, parts: tuple[str, ...]) -> bytes:
+    def _from_media_dirs(self, parts: tuple[str, ...]) -> BinaryIO:
         for folder in self.media_dirs:
             if os.path.exists(os.path.join(folder, *parts)):
                 return self._from_folder(folder, parts)
         searched = ", ".join(self.media_dirs) or "none configured"
         raise SourceUnavailable(f"{'/'.join(parts)}: not in the media folders ({searched}; [stages.media] media_dirs)")
 
-    def _from_folder(self, folder: str, parts: tuple[str, ...]) -> bytes:
+    def _from_folder(self, folder: str, parts: tuple[str, ...]) -> BinaryIO:
         where = os.path.join(folder, *parts)
         if not os.path.realpath(where).startswith(os.path.join(os.path.realpath(folder), "")):
             raise UnsafePath(f"{where}: resolves outside {folder}")
@@ -85,14 +100,12 @@ class MediaFiles:
             fd = os.open(where, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)  # a FIFO must not block
         except OSError as exc:
             raise SourceUnavailable(f"{where}: {exc.strerror or exc}") from None
-        with os.fdopen(fd, "rb") as stream:
-            return stream.read(self.max_bytes + 1)
+        return os.fdopen(fd, "rb")
 
-    def _from_zip(self, archive: zipfile.ZipFile, prefix: str, parts: tuple[str, ...]) -> bytes:
+    def _from_zip(self, archive: zipfile.ZipFile, prefix: str, parts: tuple[str, ...]) -> BinaryIO:
         name = prefix + "/".join(parts)
         try:
-            with archive.open(name) as member:
-                return member.read(self.max_bytes + 1)
+            return archive.open(name)
         except KeyError:
             raise SourceUnavailable(f"{archive.filename}!{name}: no such member") from None
         except (OSError, zipfile.BadZipFile, NotImplementedError, RuntimeError) as exc:

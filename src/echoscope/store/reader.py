@@ -8,8 +8,8 @@ from typing import Iterator, Sequence
 
 from sqlalchemy import Connection, Join, Select, and_, func, select, tuple_
 
-from echoscope.model import TELEGRAM
-from echoscope.store.schema import channels, media, post_versions, posts
+from echoscope.model import MEDIA_STORED, TELEGRAM
+from echoscope.store.schema import captures, channels, media, post_versions, posts
 
 POST_COLUMNS = (
     posts.c.pk,
@@ -150,6 +150,39 @@ def iter_raw_versions(conn: Connection, page_size: int = 5000) -> Iterator:
     )
     for rows in _pages(conn, query, post_versions.c.pk, page_size):
         yield from rows
+
+
+def iter_stored_media(conn: Connection, page_size: int = 5000) -> Iterator:
+    """Every media file the store holds a hash of, with the post it came with and where its bytes were
+    read at ingest (the capture's source and locator, the path inside it)."""
+    query = (
+        select(media.c.pk, media.c.kind, media.c.path, media.c.sha256, media.c.size, posts.c.post_id,
+               channels.c.channel_id, captures.c.source, captures.c.locator)
+        .select_from(
+            media.join(post_versions, and_(post_versions.c.post_pk == media.c.post_pk, post_versions.c.version == media.c.version))
+            .join(captures, captures.c.pk == post_versions.c.capture_pk)
+            .join(posts, posts.c.pk == media.c.post_pk)
+            .join(channels, channels.c.pk == posts.c.channel_pk)
+        )
+        .where(media.c.status == MEDIA_STORED, media.c.sha256.is_not(None))
+    )
+    for rows in _pages(conn, query, media.c.pk, page_size):
+        yield from rows
+
+
+def count_stored_media(conn: Connection) -> int:
+    return conn.execute(select(func.count()).where(media.c.status == MEDIA_STORED, media.c.sha256.is_not(None))).scalar_one()
+
+
+def integrity_problems(conn: Connection) -> list[str] | None:
+    """SQLite's own checks of the database file (every page and index, then the foreign keys): what they
+    report, [] when the file is sound; None on a database that has no such check here (PostgreSQL)."""
+    if conn.dialect.name != "sqlite":
+        return None
+    problems = [row[0] for row in conn.exec_driver_sql("PRAGMA integrity_check").all() if row[0] != "ok"]
+    problems += [f"{table} row {rowid}: its {parent} row is missing (foreign key)"
+                 for table, rowid, parent, _ in conn.exec_driver_sql("PRAGMA foreign_key_check").all()]
+    return problems
 
 
 def channel_stats(conn: Connection) -> list[dict]:
