@@ -109,15 +109,10 @@ def test_the_same_commands_on_postgresql_give_the_same_records(db, pg_url):
 
 
 def test_ctrl_c_keeps_every_committed_batch_and_a_rerun_completes(tmp_path, monkeypatch):
-    import importlib.util
     import signal
     import sqlite3
 
-    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))  # the benchmark's own helper module
-    spec = importlib.util.spec_from_file_location("bench_ingest", ROOT / "benchmarks" / "ingest.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    export = bench.write_export(tmp_path / "export", 60_000).parent
+    export = _benchmark_export(tmp_path, 60_000, monkeypatch)
     path = tmp_path / "interrupted.db"
     command = [sys.executable, "-m", "echoscope", "ingest", "tdesktop", "--db", str(path), str(export)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -137,6 +132,34 @@ def test_ctrl_c_keeps_every_committed_batch_and_a_rerun_completes(tmp_path, monk
     with sqlite3.connect(path) as conn:
         total, distinct = conn.execute("SELECT count(*), count(DISTINCT post_id) FROM posts").fetchone()
     assert total == distinct > kept
+
+
+def _benchmark_export(tmp_path: Path, messages: int, monkeypatch) -> Path:
+    import importlib.util
+
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))  # the benchmark's own helper module
+    spec = importlib.util.spec_from_file_location("bench_ingest", ROOT / "benchmarks" / "ingest.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    return bench.write_export(tmp_path / "export", messages).parent
+
+
+def test_two_ingests_of_the_same_export_at_once_both_finish_and_store_each_post_once(tmp_path, monkeypatch):
+    """A monitor and an analyst may write to one store at the same time: each batch's reads and writes are
+    one transaction holding the write lock, so neither inserts a post the other stored meanwhile."""
+    import sqlite3
+
+    export = _benchmark_export(tmp_path, 20_000, monkeypatch)
+    path = tmp_path / "shared.db"
+    assert echoscope("ingest", "tdesktop", str(ROOT / "examples" / "demo" / "exports" / "basra_news_demo"), db=path).returncode == 0
+    command = [sys.executable, "-m", "echoscope", "ingest", "tdesktop", "--db", str(path), str(export)]
+    both = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [process.communicate(timeout=300) for process in both]
+    assert [process.returncode for process in both] == [0, 0], [stderr for _, stderr in results]
+    with sqlite3.connect(path) as conn:
+        total, distinct = conn.execute("SELECT count(*), count(DISTINCT channel_pk || ':' || post_id) FROM posts").fetchone()
+        versions = conn.execute("SELECT count(*) FROM post_versions").fetchone()[0]
+    assert total == distinct and versions == total  # no post twice, no version added by the second ingest
 
 
 def test_records_carry_exactly_the_documented_fields_and_csv_keeps_its_header_when_empty(db):

@@ -19,7 +19,7 @@ from echoscope.model import RegistryEntry
 from echoscope.store import reader
 from echoscope.store import search as _search
 from echoscope.store.channels import apply_registry_entry
-from echoscope.store.engine import create_store_engine, prepare
+from echoscope.store.engine import create_store_engine, prepare, writing
 from echoscope.store.tables import metadata
 
 DEFAULT_DB = "echoscope.db"
@@ -49,7 +49,7 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """One unit of work: committed when the block ends, rolled back if it raises."""
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             yield conn
 
     @contextmanager

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import orjson
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.exc import DBAPIError, NoSuchModuleError
 
 from echoscope.errors import StoreError
@@ -15,6 +17,7 @@ from echoscope.store import fts
 from echoscope.store.tables import metadata
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
+WRITES = "echoscope_writes"  # the execution option that marks a transaction that will write
 
 
 def database_url(db: str | Path) -> str:
@@ -44,6 +47,17 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     ):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
+    # echoscope begins its transactions itself (_sqlite_begin). The driver would begin one only at the
+    # first write, so the reads before it ("is this post stored already?") ran outside it, and two
+    # processes writing at once could both decide to insert the same post.
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """A transaction that writes takes SQLite's write lock when it begins (BEGIN IMMEDIATE): nothing it
+    reads can be changed by another writer before it writes; a second writer waits (busy_timeout).
+    Reading connections begin deferred and never wait."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITES) else "BEGIN")
 
 
 def create_store_engine(db: str | Path) -> Engine:
@@ -57,7 +71,15 @@ def create_store_engine(db: str | Path) -> Engine:
         ) from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """A transaction that will write: committed when the block ends, rolled back if it raises."""
+    with engine.connect() as conn, conn.execution_options(**{WRITES: True}).begin():
+        yield conn
 
 
 def _alembic_config(connection) -> Config:
@@ -70,7 +92,7 @@ def _alembic_config(connection) -> Config:
 def prepare(engine: Engine) -> None:
     """Create a new database from the schema, or migrate an existing one to the newest revision."""
     try:
-        with engine.begin() as conn:
+        with writing(engine) as conn:  # two processes opening a new store: the second waits, then migrates nothing
             existing = set(inspect(conn).get_table_names())
             config = _alembic_config(conn)
             if "alembic_version" in existing:
