@@ -162,6 +162,31 @@ def test_two_ingests_of_the_same_export_at_once_both_finish_and_store_each_post_
     assert total == distinct and versions == total  # no post twice, no version added by the second ingest
 
 
+def test_a_backup_taken_while_an_ingest_writes_is_a_consistent_checked_copy(tmp_path, monkeypatch):
+    import hashlib
+    import sqlite3
+
+    export = _benchmark_export(tmp_path, 30_000, monkeypatch)
+    path = tmp_path / "live.db"
+    writer = subprocess.Popen([sys.executable, "-m", "echoscope", "ingest", "tdesktop", "--db", str(path), str(export)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    builders.wait_for_posts(path, 1, writer)
+    copy = tmp_path / "copy.db"
+    made = echoscope("backup", str(copy), db=path)
+    assert writer.wait(timeout=300) == 0
+    assert made.returncode == 0, made.stderr
+    assert f"SHA-256 {hashlib.sha256(copy.read_bytes()).hexdigest()}" in made.stdout
+    with sqlite3.connect(copy) as conn:
+        posts, without_version = conn.execute(
+            "SELECT count(*), sum(NOT EXISTS (SELECT 1 FROM post_versions v WHERE v.post_pk = posts.pk)) FROM posts").fetchone()
+    with sqlite3.connect(path) as conn:
+        final = conn.execute("SELECT count(*) FROM posts").fetchone()[0]
+    assert 0 < posts <= final and without_version == 0  # whole batches only: every post with its version
+    assert f"{posts:,} posts" in made.stdout
+    again = echoscope("backup", str(copy), db=path)
+    assert again.returncode == 1 and "already exists" in again.stderr  # never overwritten
+
+
 def test_records_carry_exactly_the_documented_fields_and_csv_keeps_its_header_when_empty(db):
     from echoscope.store.reader import RECORD_FIELDS
 

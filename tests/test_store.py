@@ -173,3 +173,11 @@ def test_another_source_rendering_a_post_differently_adds_a_version_but_no_edit(
         edits = conn.execute(select(events.c.raw).where(events.c.kind == "edit")).scalars().all()
         assert conn.execute(select(posts.c.version)).scalar_one() == 3
     assert len(edits) == 1 and '"to_version":3' in edits[0].replace(" ", "")
+
+
+def test_a_postgresql_store_is_not_copied_by_backup_and_the_error_says_what_to_use(pg_url, tmp_path):
+    from echoscope.store.backup import backup
+
+    with Store(pg_url) as store, pytest.raises(StoreError, match="pg_dump"):
+        backup(store, tmp_path / "copy.db")
+    assert not (tmp_path / "copy.db").exists()

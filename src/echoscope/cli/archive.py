@@ -1,4 +1,4 @@
-"""Archive commands: ingest, search, export posts, channels, stats, verify."""
+"""Archive commands: ingest, search, export posts, channels, stats, backup, verify."""
 
 from __future__ import annotations
 
@@ -160,6 +160,23 @@ def stats(db: Db = None) -> None:
     """Per channel: posts, first and last post date, media stored, affiliation."""
     with open_store(db) as store:
         views.print_stats(out, store.channel_stats())
+
+
+@app.command()
+def backup(
+    destination: Annotated[Path, typer.Argument(help="A new file for the copy (never overwritten).")],
+    db: Db = None,
+) -> None:
+    """Copy the store as it is now into a new file, consistent even while an ingest or a monitor writes
+    (SQLite's VACUUM INTO), check the copy, and print its SHA-256 for your custody notes.
+
+    Example: echoscope backup archive-2026-11-26.db
+    """
+    from echoscope.store.backup import backup as copy_store
+
+    with open_store(db) as store:
+        made = copy_store(store, destination)
+    out.print(f"{made.path}: {made.posts:,} posts, {made.size:,} bytes, integrity checked\nSHA-256 {made.sha256}")
 
 
 @app.command()
