@@ -144,21 +144,26 @@ def _benchmark_export(tmp_path: Path, messages: int, monkeypatch) -> Path:
     return bench.write_export(tmp_path / "export", messages).parent
 
 
-def test_two_ingests_of_the_same_export_at_once_both_finish_and_store_each_post_once(tmp_path, monkeypatch):
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_two_ingests_of_the_same_export_at_once_both_finish_and_store_each_post_once(database, tmp_path, monkeypatch, request):
     """A monitor and an analyst may write to one store at the same time: each batch's reads and writes are
-    one transaction holding the write lock, so neither inserts a post the other stored meanwhile."""
-    import sqlite3
+    one transaction that excludes other writers, so neither inserts a post the other stored meanwhile."""
+    from sqlalchemy import func, select
+
+    from echoscope.store import Store
+    from echoscope.store.schema import post_versions, posts
 
     export = _benchmark_export(tmp_path, 20_000, monkeypatch)
-    path = tmp_path / "shared.db"
-    assert echoscope("ingest", "tdesktop", str(ROOT / "examples" / "demo" / "exports" / "basra_news_demo"), db=path).returncode == 0
-    command = [sys.executable, "-m", "echoscope", "ingest", "tdesktop", "--db", str(path), str(export)]
+    target = str(tmp_path / "shared.db") if database == "sqlite" else request.getfixturevalue("pg_url")
+    assert echoscope("ingest", "tdesktop", str(EXAMPLE / "exports" / "basra_news_demo"), "--db", target).returncode == 0
+    command = [sys.executable, "-m", "echoscope", "ingest", "tdesktop", "--db", target, str(export)]
     both = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     results = [process.communicate(timeout=300) for process in both]
     assert [process.returncode for process in both] == [0, 0], [stderr for _, stderr in results]
-    with sqlite3.connect(path) as conn:
-        total, distinct = conn.execute("SELECT count(*), count(DISTINCT channel_pk || ':' || post_id) FROM posts").fetchone()
-        versions = conn.execute("SELECT count(*) FROM post_versions").fetchone()[0]
+    with Store(target) as store, store.reading() as conn:
+        total = conn.execute(select(func.count()).select_from(posts)).scalar_one()
+        distinct = conn.execute(select(func.count()).select_from(select(posts.c.channel_pk, posts.c.post_id).distinct().subquery())).scalar_one()
+        versions = conn.execute(select(func.count()).select_from(post_versions)).scalar_one()
     assert total == distinct and versions == total  # no post twice, no version added by the second ingest
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import orjson
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DBAPIError, NoSuchModuleError
 
 from echoscope.errors import StoreError
@@ -18,6 +18,7 @@ from echoscope.store.tables import metadata
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 WRITES = "echoscope_writes"  # the execution option that marks a transaction that will write
+_WRITE_LOCK = 0x6563686F  # "echo": the PostgreSQL advisory lock echoscope's writers take turns on
 
 
 def database_url(db: str | Path) -> str:
@@ -77,8 +78,13 @@ def create_store_engine(db: str | Path) -> Engine:
 
 @contextmanager
 def writing(engine: Engine) -> Iterator[Connection]:
-    """A transaction that will write: committed when the block ends, rolled back if it raises."""
+    """A transaction that will write: committed when the block ends, rolled back if it raises. Writers
+    take turns, as SQLite makes them: on PostgreSQL a transaction-scoped advisory lock does what BEGIN
+    IMMEDIATE does on SQLite (two ingests would otherwise both find a post missing and both insert it)."""
     with engine.connect() as conn, conn.execution_options(**{WRITES: True}).begin():
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL lock_timeout = '30s'"))  # as SQLite's busy_timeout: an error, not a hang
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _WRITE_LOCK})
         yield conn
 
 
