@@ -78,6 +78,20 @@ def test_stats_lists_channels_with_affiliation(db):
     assert "Ashab al-Kahf" in result.stdout and "@friends_of_russia_iq" in result.stdout
 
 
+def test_stats_gaps_names_the_message_ids_an_export_left_out(tmp_path):
+    export = tmp_path / "friends"
+    export.mkdir()
+    data = json.loads((FRIENDS / "result.json").read_text(encoding="utf-8"))
+    data["messages"] = [message for message in data["messages"] if not 10 <= message["id"] <= 12]
+    (export / "result.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    path = tmp_path / "gaps.db"
+    assert echoscope("ingest", "tdesktop", str(export), db=path).returncode == 0
+    result = echoscope("stats", "--gaps", db=path)
+    assert result.returncode == 0, result.stderr
+    assert "ids missing 10–12" in result.stdout
+    assert "ids missing" in echoscope("stats", db=path).stdout  # the column, and a line saying what it means
+
+
 @pytest.mark.parametrize(
     "args, code, message",
     [

@@ -181,3 +181,13 @@ def test_a_postgresql_store_is_not_copied_by_backup_and_the_error_says_what_to_u
     with Store(pg_url) as store, pytest.raises(StoreError, match="pg_dump"):
         backup(store, tmp_path / "copy.db")
     assert not (tmp_path / "copy.db").exists()
+
+
+def test_stats_count_the_telegram_message_ids_the_store_lacks_and_list_their_runs(store):
+    from echoscope.model import TELEGRAM, Event
+
+    service = Event(TELEGRAM, "channel1001", "service", post_id=3, date=BASE, action="pin_message", raw={"id": 3})
+    ingest(store, _records(*(post(number, f"post {number}") for number in (1, 2, 5, 6, 9)), service))
+    [row] = store.channel_stats()
+    assert row["gaps"] == [(4, 4), (7, 8)]  # 3 is the service message: not missing
+    assert row["missing_ids"] == 3

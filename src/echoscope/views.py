@@ -113,23 +113,42 @@ def print_channels(console: Console, rows: list[dict]) -> None:
     console.print(table)
 
 
-def print_stats(console: Console, rows: list[dict]) -> None:
+def _channel_label(row: dict) -> str:
+    return row["username"] and f"@{row['username']}" or row["title"] or row["channel_id"] or ""
+
+
+def print_stats(console: Console, rows: list[dict], gaps: bool = False) -> None:
     table = Table(title="Store contents per channel", header_style="bold")
-    for name in ("channel", "affiliation", "posts", "first post", "last post", "media stored"):
-        table.add_column(name, justify="right" if name in ("posts", "media stored") else "left")
+    for name in ("channel", "affiliation", "posts", "first post", "last post", "media stored", "ids missing"):
+        table.add_column(name, justify="right" if name in ("posts", "media stored", "ids missing") else "left")
     for row in rows:
-        label = row["username"] and f"@{row['username']}" or row["title"] or row["channel_id"] or ""
         table.add_row(
-            escape(label),
+            escape(_channel_label(row)),
             escape(row["affiliation"] or "—"),
             f"{row['posts']:,}",
             (row["first"] or "")[:10],
             (row["last"] or "")[:10],
             f"{row['media_stored']:,}/{row['media']:,}",
+            "—" if row["missing_ids"] is None else f"{row['missing_ids']:,}",
         )
     table.add_section()
-    table.add_row("all", "", f"{sum(r['posts'] for r in rows):,}", "", "", f"{sum(r['media_stored'] for r in rows):,}")
+    table.add_row("all", "", f"{sum(r['posts'] for r in rows):,}", "", "", f"{sum(r['media_stored'] for r in rows):,}",
+                  f"{sum(r['missing_ids'] or 0 for r in rows):,}")
     console.print(table)
+    if gaps:
+        _print_gaps(console, rows)
+    elif any(row["missing_ids"] for row in rows):
+        console.print("ids missing: Telegram message ids between a channel's first and last stored ones that are "
+                      "neither a post nor an event here (deleted before capture, outside an export, not collected "
+                      "yet); `stats --gaps` lists them")
+
+
+def _print_gaps(console: Console, rows: list[dict], most: int = 20) -> None:
+    for row in rows:
+        if row["gaps"]:
+            runs = [str(first) if first == last else f"{first}–{last}" for first, last in row["gaps"][:most]]
+            more = f" … and {len(row['gaps']) - most:,} more runs" if len(row["gaps"]) > most else ""
+            console.print(f"{escape(_channel_label(row))}: ids missing {', '.join(runs)}{more}")
 
 
 def print_verify(console: Console, database: list[str] | None, report, media=None) -> None:

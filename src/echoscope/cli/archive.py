@@ -156,10 +156,15 @@ def channels_list(db: Db = None) -> None:
 
 
 @app.command()
-def stats(db: Db = None) -> None:
-    """Per channel: posts, first and last post date, media stored, affiliation."""
+def stats(
+    db: Db = None,
+    gaps: Annotated[bool, typer.Option("--gaps", help="List the runs of Telegram message ids the store lacks, per channel.")] = False,
+) -> None:
+    """Per channel: posts, first and last post date, media stored, affiliation, and how many Telegram
+    message ids between its first and last stored ones the store lacks (deleted before capture, outside
+    an export, not collected yet): what a claim about "every post of the channel" must account for."""
     with open_store(db) as store:
-        views.print_stats(out, store.channel_stats())
+        views.print_stats(out, store.channel_stats(), gaps=gaps)
 
 
 @app.command()

@@ -6,10 +6,17 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Iterator, Sequence
 
-from sqlalchemy import Connection, Join, Select, and_, func, select, tuple_
+from sqlalchemy import Connection, Join, Select, and_, func, select, tuple_, union
 
 from echoscope.model import MEDIA_STORED, TELEGRAM
-from echoscope.store.schema import captures, channels, media, post_versions, posts
+from echoscope.store.schema import (
+    captures,
+    channels,
+    events,
+    media,
+    post_versions,
+    posts,
+)
 
 POST_COLUMNS = (
     posts.c.pk,
@@ -209,6 +216,7 @@ def channel_stats(conn: Connection) -> list[dict]:
     )
     query = (
         select(
+            channels.c.pk,
             channels.c.platform,
             channels.c.channel_id,
             channels.c.username,
@@ -227,6 +235,34 @@ def channel_stats(conn: Connection) -> list[dict]:
         )
         .order_by(func.coalesce(per_post.c.posts, 0).desc(), channels.c.channel_id)
     )
+    gaps = missing_ids(conn)
     return [
-        row._asdict() | {"first": iso(row.first), "last": iso(row.last)} for row in conn.execute(query)
+        {name: value for name, value in row._asdict().items() if name != "pk"}
+        | {"first": iso(row.first), "last": iso(row.last), "gaps": gaps.get(row.pk, []),
+           "missing_ids": sum(last - first + 1 for first, last in gaps.get(row.pk, [])) if row.platform == TELEGRAM else None}
+        for row in conn.execute(query)
     ]
+
+
+def missing_ids(conn: Connection) -> dict[int, list[tuple[int, int]]]:
+    """Per Telegram channel (by key), the runs [first, last] of message ids between its lowest and highest
+    stored ones that the store holds neither as a post nor as an event (a service message has an id too):
+    deleted before any capture, left out of an export, or not collected yet. What a claim about "every post
+    of the channel" has to account for. Other platforms' ids are not sequential: none."""
+    known = union(
+        select(posts.c.channel_pk, posts.c.post_id.label("id")),
+        select(events.c.channel_pk, events.c.post_id).where(events.c.post_id.is_not(None)),
+    ).subquery()
+    ordered = select(
+        known.c.channel_pk, known.c.id, func.lag(known.c.id).over(partition_by=known.c.channel_pk, order_by=known.c.id).label("previous"),
+    ).subquery()
+    query = (
+        select(ordered.c.channel_pk, ordered.c.previous, ordered.c.id)
+        .join(channels, channels.c.pk == ordered.c.channel_pk)
+        .where(channels.c.platform == TELEGRAM, ordered.c.id - ordered.c.previous > 1)
+        .order_by(ordered.c.channel_pk, ordered.c.id)
+    )
+    gaps: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for channel_pk, previous, after in conn.execute(query):
+        gaps[channel_pk].append((previous + 1, after - 1))
+    return gaps
