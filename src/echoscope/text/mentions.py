@@ -200,7 +200,10 @@ def _quoted(text: str, start: int, end: int, keeps_dot: bool) -> tuple[int, int]
             continue
         unclosed = surface.count(opening) % 2 if opening == closing else surface.count(opening) > surface.count(closing)
         if unclosed:
-            return start + surface.rindex(opening) + 1, end
+            inside = start + surface.rindex(opening) + 1
+            while text[inside].isspace():  # « Вагнер »: the name starts after the space
+                inside += 1
+            return inside, end
     if keeps_dot and text.startswith(".", end):
         return start, end + 1
     return start, end
