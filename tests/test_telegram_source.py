@@ -23,10 +23,15 @@ from typer.testing import CliRunner
 
 from echoscope import config
 from echoscope.cli import app
-from echoscope.errors import ConfigError
+from echoscope.errors import ConfigError, SourceUnavailable
 from echoscope.evidence import sha256_hex
 from echoscope.ingest import ingest
-from echoscope.sources._telethon_session import credentials, session_file
+from echoscope.sources._telethon_session import (
+    connected_client,
+    credentials,
+    session_file,
+    session_in_use,
+)
 from echoscope.sources.tdesktop import TelegramDesktopExport
 from echoscope.sources.telegram import TelegramOptions, channel_key, collect
 from echoscope.store import Store
@@ -264,6 +269,31 @@ def test_the_session_file_is_private_and_never_inside_a_repository(tmp_path, mon
     with pytest.raises(ConfigError, match="inside the git repository"):
         session_file()
     assert not (tmp_path / "repo" / "share").exists()
+
+
+def test_a_session_in_use_by_another_process_is_refused_before_anything_connects(tmp_path, monkeypatch):
+    import asyncio
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("ECHOSCOPE_API_ID", "1")
+    monkeypatch.setenv("ECHOSCOPE_API_HASH", "x")
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom echoscope.sources._telethon_session "
+                               "import session_in_use\nwith session_in_use():\n    print('held', flush=True)\n"
+                               "    time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+
+        async def connect() -> None:
+            async with connected_client():
+                pass
+
+        with pytest.raises(SourceUnavailable, match="in use by another echoscope process"):
+            asyncio.run(connect())  # refused before a client is made: nothing tries the network
+    finally:
+        holder.kill()
+        holder.wait()
+    with session_in_use() as path:  # the holder died: the lock went with it
+        assert path == session_file()
 
 
 def test_credentials_come_from_the_environment_or_the_config_file(tmp_path, monkeypatch):

@@ -4,14 +4,17 @@ The api_id/api_hash come from ECHOSCOPE_API_ID / ECHOSCOPE_API_HASH or `api_id`/
 echoscope.toml, never from the command line (where they would land in shell history and process lists).
 The session file is as good as a password: it is created 0600 in the user's data folder
 ($XDG_DATA_HOME/echoscope, else ~/.local/share/echoscope) and never inside a git repository, where it
-could be committed by accident.
+could be committed by accident. One process at a time uses it (collect, monitor, login): Telegram may
+revoke a session whose key is used by two connections at once (AuthKeyDuplicatedError), which would cost
+the analyst the login.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 from echoscope import config
@@ -54,28 +57,51 @@ def session_file() -> Path:
     return path
 
 
-def _client():
+@contextmanager
+def session_in_use() -> Iterator[Path]:
+    """The session file, held by this process until the block ends; SourceUnavailable, before anything
+    connects, if another process holds it. (An advisory lock on a file beside it: released by the system
+    when a holder dies, so a crashed collector never leaves it taken.)"""
+    path = session_file()
+    handle = os.open(path.with_name(SESSION_NAME + ".lock"), os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(handle)
+        raise SourceUnavailable(
+            f"the Telegram session {path} is in use by another echoscope process (collect, monitor or login); "
+            "let it finish first: one session used twice at once can be revoked by Telegram"
+        ) from None
+    try:
+        yield path
+    finally:
+        os.close(handle)
+
+
+def _client(path: Path, api: tuple[int, str]):
     from telethon import TelegramClient
 
-    api_id, api_hash = credentials()
+    api_id, api_hash = api
     # flood_sleep_threshold=0: every FloodWait reaches the collector, which says so before it sleeps.
-    return TelegramClient(str(session_file()), api_id, api_hash, flood_sleep_threshold=0)
+    return TelegramClient(str(path), api_id, api_hash, flood_sleep_threshold=0)
 
 
 @asynccontextmanager
 async def connected_client() -> AsyncIterator:
     """A logged-in client for the collector; ConfigError if `echoscope login` was never run."""
-    client = _client()
-    try:
-        await client.connect()
-    except OSError as exc:
-        raise SourceUnavailable(f"cannot connect to Telegram: {exc}") from None
-    try:
-        if not await client.is_user_authorized():
-            raise ConfigError("not logged in to Telegram: run `echoscope login` once")
-        yield client
-    finally:
-        await client.disconnect()
+    api = credentials()  # first: nothing is created for a run that could not log in
+    with session_in_use() as path:
+        client = _client(path, api)
+        try:
+            await client.connect()
+        except OSError as exc:
+            raise SourceUnavailable(f"cannot connect to Telegram: {exc}") from None
+        try:
+            if not await client.is_user_authorized():
+                raise ConfigError("not logged in to Telegram: run `echoscope login` once")
+            yield client
+        finally:
+            await client.disconnect()
 
 
 async def login(phone: Callable[[], str], code: Callable[[], str], password: Callable[[], str]) -> str:
@@ -83,16 +109,18 @@ async def login(phone: Callable[[], str], code: Callable[[], str], password: Cal
     from telethon.errors import SessionPasswordNeededError
     from telethon.utils import get_display_name
 
-    client = _client()
-    await client.connect()
-    try:
-        if not await client.is_user_authorized():
-            number = phone()
-            await client.send_code_request(number)
-            try:
-                await client.sign_in(number, code())
-            except SessionPasswordNeededError:  # two-step verification is on
-                await client.sign_in(password=password())
-        return get_display_name(await client.get_me())
-    finally:
-        await client.disconnect()
+    api = credentials()
+    with session_in_use() as path:
+        client = _client(path, api)
+        await client.connect()
+        try:
+            if not await client.is_user_authorized():
+                number = phone()
+                await client.send_code_request(number)
+                try:
+                    await client.sign_in(number, code())
+                except SessionPasswordNeededError:  # two-step verification is on
+                    await client.sign_in(password=password())
+            return get_display_name(await client.get_me())
+        finally:
+            await client.disconnect()
