@@ -283,9 +283,9 @@ def test_a_session_in_use_by_another_process_is_refused_before_anything_connects
     try:
         assert holder.stdout.readline().strip() == "held"
 
-        async def connect() -> None:
-            async with connected_client():
-                pass
+        async def connect():
+            async with connected_client() as client:
+                return client
 
         with pytest.raises(SourceUnavailable, match="in use by another echoscope process"):
             asyncio.run(connect())  # refused before a client is made: nothing tries the network
