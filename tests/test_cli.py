@@ -204,6 +204,8 @@ def test_a_backup_taken_while_an_ingest_writes_is_a_consistent_checked_copy(tmp_
     assert f"{posts:,} posts" in made.stdout
     again = echoscope("backup", str(copy), db=path)
     assert again.returncode == 1 and "already exists" in again.stderr  # never overwritten
+    nowhere = echoscope("backup", str(tmp_path / "no" / "such" / "copy.db"), db=path)
+    assert nowhere.returncode == 1 and "no such folder" in nowhere.stderr
 
 
 def test_records_carry_exactly_the_documented_fields_and_csv_keeps_its_header_when_empty(db):

@@ -10,10 +10,10 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Iterator
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, func, select
 
-from echoscope.store.reader import as_utc
-from echoscope.store.schema import captures, channels, media, post_versions, posts
+from echoscope.store.reader import as_utc, media_with_captures
+from echoscope.store.schema import captures, channels, media, posts
 from echoscope.store.schema_echoes import echo_clusters, echo_members
 from echoscope.store.tables import metadata
 
@@ -112,8 +112,7 @@ def media_location(conn: Connection, post_pk: int, version: int, sha256: str) ->
     """(capture source, capture locator, path) where a post version's media file was found at ingest."""
     row = conn.execute(
         select(captures.c.source, captures.c.locator, media.c.path)
-        .select_from(media.join(post_versions, and_(post_versions.c.post_pk == media.c.post_pk, post_versions.c.version == media.c.version))
-                     .join(captures, captures.c.pk == post_versions.c.capture_pk))
+        .select_from(media_with_captures())
         .where(media.c.post_pk == post_pk, media.c.version == version, media.c.sha256 == sha256, media.c.path.is_not(None))
         .limit(1)
     ).first()

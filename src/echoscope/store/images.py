@@ -9,8 +9,8 @@ from typing import Iterable, Iterator
 from sqlalchemy import Connection, and_, delete, exists, func, insert, or_, select
 
 from echoscope.model import MEDIA_STORED
-from echoscope.store.reader import as_utc, iso
-from echoscope.store.schema import captures, channels, media, post_versions, posts
+from echoscope.store.reader import as_utc, iso, media_with_captures
+from echoscope.store.schema import captures, channels, media, posts
 from echoscope.store.schema_images import (
     image_anchor_lookups,
     image_clusters,
@@ -42,10 +42,7 @@ def unhashed_images(conn: Connection, after_pk: int, limit: int) -> list[MediaFi
     """The next `limit` stored image rows (by media pk) whose SHA-256 has no image_hashes row."""
     query = (
         select(media.c.pk, media.c.sha256, media.c.path, captures.c.source, captures.c.locator)
-        .select_from(
-            media.join(post_versions, and_(post_versions.c.post_pk == media.c.post_pk, post_versions.c.version == media.c.version))
-            .join(captures, captures.c.pk == post_versions.c.capture_pk)
-        )
+        .select_from(media_with_captures())
         .where(
             media.c.pk > after_pk,
             media.c.status == MEDIA_STORED,

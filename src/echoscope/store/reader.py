@@ -159,6 +159,13 @@ def iter_raw_versions(conn: Connection, page_size: int = 5000) -> Iterator:
         yield from rows
 
 
+def media_with_captures() -> Join:
+    """media joined to the capture its post version was read from: where a file's bytes were found at ingest."""
+    return media.join(
+        post_versions, and_(post_versions.c.post_pk == media.c.post_pk, post_versions.c.version == media.c.version)
+    ).join(captures, captures.c.pk == post_versions.c.capture_pk)
+
+
 def iter_stored_media(conn: Connection, page_size: int = 5000) -> Iterator:
     """Every media file the store holds a hash of, with the post it came with and where its bytes were
     read at ingest (the capture's source and locator, the path inside it)."""
@@ -166,8 +173,7 @@ def iter_stored_media(conn: Connection, page_size: int = 5000) -> Iterator:
         select(media.c.pk, media.c.kind, media.c.path, media.c.sha256, media.c.size, posts.c.post_id,
                channels.c.channel_id, captures.c.source, captures.c.locator)
         .select_from(
-            media.join(post_versions, and_(post_versions.c.post_pk == media.c.post_pk, post_versions.c.version == media.c.version))
-            .join(captures, captures.c.pk == post_versions.c.capture_pk)
+            media_with_captures()
             .join(posts, posts.c.pk == media.c.post_pk)
             .join(channels, channels.c.pk == posts.c.channel_pk)
         )

@@ -109,22 +109,22 @@ def store_analysis(conn: Connection, batch: Sequence[PendingPost], results: Sequ
     """Store what the stages found in a batch (results[i] for the i-th state of each post): the rows
     replace those a table held for the posts analysed again (a post never analysed has none: both are
     written together), and text_analysis records each (post, stage) in key order."""
-    redone: list[list[int]] = [[] for _ in results]
+    redone: list[list[int]] = [[] for _ in results]  # per stage, the posts it analyses again
     for pk, _, _, states in batch:
         if REDO in states:  # rare: a post edited since, or a watchlist changed
-            for keys, state in zip(redone, states, strict=True):
+            for stage_redone, state in zip(redone, states, strict=True):
                 if state == REDO:
-                    keys.append(pk)
+                    stage_redone.append(pk)
     for result, redone_here in zip(results, redone, strict=True):
         if redone_here:
             conn.execute(delete(result.table).where(result.table.c.post_pk.in_(redone_here)))
             conn.execute(delete(text_analysis).where(text_analysis.c.post_pk.in_(redone_here), text_analysis.c.stage == result.stage))
         insert_rows(conn, result.table, result.columns, result.rows)
-    keys = [inputs_key(result.inputs) for result in results]
+    input_keys = [inputs_key(result.inputs) for result in results]
     insert_rows(conn, text_analysis, ("post_pk", "stage", "version", "inputs"), [
         (pk, result.stage, version, key)
         for pk, version, _, states in batch
-        for result, key, state in zip(results, keys, states, strict=True)
+        for result, key, state in zip(results, input_keys, states, strict=True)
         if state
     ])
 
