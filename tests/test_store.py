@@ -191,3 +191,13 @@ def test_stats_count_the_telegram_message_ids_the_store_lacks_and_list_their_run
     [row] = store.channel_stats()
     assert row["gaps"] == [(4, 4), (7, 8)]  # 3 is the service message: not missing
     assert row["missing_ids"] == 3
+
+
+def test_verify_checks_a_sqlite_file_and_says_postgresql_has_no_such_check_here(sqlite_path, pg_url):
+    from echoscope.verify import verify_database
+
+    with Store(sqlite_path) as store:
+        ingest(store, _records(post(1, "نص")))
+        assert verify_database(store) == []
+    with Store(pg_url) as store:
+        assert verify_database(store) is None
